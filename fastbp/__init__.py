@@ -1,0 +1,25 @@
+"""fastbp: fast backpropagation for multilayer perceptrons.
+
+The forward pass, backward pass and optimizer updates run as compiled Cython
+over one flat parameter vector; a whole training epoch is one call with the
+GIL released.
+"""
+from fastbp import schedules
+from fastbp.network import MLP
+from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
+from fastbp.training import History, TrainingDiverged, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLP",
+    "SGD",
+    "AdaGrad",
+    "RMSprop",
+    "Adam",
+    "Optimizer",
+    "History",
+    "TrainingDiverged",
+    "fit",
+    "schedules",
+]

@@ -1,0 +1,1 @@
+"""Compiled kernels (Cython).  Private: use the names exported by ``fastbp``."""

@@ -1,0 +1,115 @@
+"""Checks of user input.  Everything a kernel trusts is checked here first, with
+errors that name the argument, what it was and what was expected."""
+import numbers
+
+import numpy as np
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def check_dtype(dtype):
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    return np.dtype(DTYPES[name])
+
+
+def check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_alpha(alpha):
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__}")
+    alpha = float(alpha)
+    if not (np.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"alpha (the L2 penalty) must be a finite number >= 0, got {alpha!r}")
+    return alpha
+
+
+def _numeric(name, a):
+    a = np.asarray(a)
+    if a.dtype == object or not (
+        np.issubdtype(a.dtype, np.floating)
+        or np.issubdtype(a.dtype, np.integer)
+        or a.dtype == np.bool_
+    ):
+        raise TypeError(f"{name} must hold real numbers (a float, int or bool array), got dtype {a.dtype}")
+    return a
+
+
+def _finite(name, a):
+    if not np.isfinite(a).all():
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(f"{name} contains NaN or infinity (first at index {tuple(int(i) for i in bad)})")
+
+
+def check_X(X, n_features, dtype, name="X"):
+    """X as a C-contiguous (n_samples, n_features) array of ``dtype``."""
+    if X is None:
+        raise TypeError(f"{name} is None; expected an array of shape (n_samples, {n_features})")
+    X = _numeric(name, X)
+    if X.ndim != 2:
+        hint = "; for one example use X.reshape(1, -1)" if X.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got {X.ndim}-D with shape {X.shape}{hint}"
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples, at least 1 is needed")
+    if X.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {X.shape[1]} features per sample, the network expects {n_features}"
+        )
+    X = np.ascontiguousarray(X, dtype=dtype)
+    _finite(name, X)
+    return X
+
+
+def check_Y(Y, n_samples, n_outputs, dtype, output, loss, name="Y"):
+    """Targets as a C-contiguous (n_samples, n_outputs) array of ``dtype``.
+
+    A 1-D Y is read as integer class labels (one-hot encoded) when the output
+    is softmax, and as one column when the network has one output.
+    """
+    if Y is None:
+        raise TypeError(f"{name} is None; expected targets of shape ({n_samples}, {n_outputs})")
+    Y = _numeric(name, Y)
+    if Y.ndim == 1 and output == "softmax":
+        labels = Y
+        _finite(name, labels)
+        if not np.issubdtype(labels.dtype, np.integer) and not np.all(labels == np.round(labels)):
+            raise ValueError(f"1-D {name} is read as class labels for a softmax output, but holds non-integers")
+        if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
+            raise ValueError(
+                f"class labels in {name} must be in [0, {n_outputs}) for {n_outputs} outputs, "
+                f"got values from {labels.min()} to {labels.max()}"
+            )
+        Y = np.zeros((labels.shape[0], n_outputs), dtype=dtype)
+        Y[np.arange(labels.shape[0]), labels.astype(np.intp)] = 1
+    elif Y.ndim == 1 and n_outputs == 1:
+        Y = Y.reshape(-1, 1)
+    elif Y.ndim != 2:
+        raise ValueError(
+            f"{name} must have shape (n_samples, {n_outputs}); got {Y.ndim}-D with shape {Y.shape}"
+            + (" (1-D targets are read as labels only for a softmax output, or for one output)"
+               if Y.ndim == 1 else "")
+        )
+    if Y.shape != (n_samples, n_outputs):
+        if Y.shape[0] != n_samples:
+            raise ValueError(f"{name} has {Y.shape[0]} samples but X has {n_samples}")
+        raise ValueError(f"{name} has {Y.shape[1]} outputs per sample, the network has {n_outputs}")
+    Y = np.ascontiguousarray(Y, dtype=dtype)
+    _finite(name, Y)
+    if loss == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
+        raise ValueError(
+            f"cross-entropy targets in {name} must lie in [0, 1] (probabilities or 0/1 labels), "
+            f"got values from {Y.min()} to {Y.max()}"
+        )
+    return Y

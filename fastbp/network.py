@@ -1,0 +1,282 @@
+"""The multilayer perceptron: layer sizes, activations, loss, initialization,
+and one flat parameter vector with per-layer views."""
+import numbers
+
+import numpy as np
+
+from fastbp._kernels import _network as _k
+from fastbp._kernels._activations import Activation
+from fastbp._validation import check_alpha, check_dtype, check_X, check_Y
+
+__all__ = ["MLP", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "INITS"]
+
+HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
+OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "identity", "tanh", "relu")
+LOSSES = {"squared": _k.Loss.SQUARED, "cross_entropy": _k.Loss.CROSS_ENTROPY}
+INITS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "uniform", "zeros")
+
+# Buffers for one pass hold at most this many values per buffer: large data
+# sets run through the network in chunks, so memory stays bounded.
+_BUFFER_VALUES = 1 << 22
+
+
+def rows_per_pass(n_rows, n_units, minimum=1024):
+    """How many rows the activation buffers hold: the whole batch when it fits
+    in _BUFFER_VALUES values (or has at most ``minimum`` rows), else chunks."""
+    return int(max(1, min(n_rows, max(minimum, _BUFFER_VALUES // n_units))))
+
+
+def _activation_code(name, allowed, what):
+    if not isinstance(name, str) or name not in allowed:
+        raise ValueError(f"unknown {what} activation {name!r}; expected one of {list(allowed)}")
+    return int(Activation[name.upper()])
+
+
+class MLP:
+    """A fully connected feed-forward network trained by backpropagation.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Widths from input to output, e.g. ``[3, 2, 1]``: 3 inputs, one hidden
+        layer of 2 units, 1 output.
+    hidden : str or sequence of str, default "sigmoid"
+        Activation of the hidden layers ("sigmoid", "tanh", "relu",
+        "identity"): one for all, or one per hidden layer.
+    output : str, default "sigmoid"
+        Output activation: "sigmoid", "softmax", "identity", "tanh" or "relu".
+    loss : {"squared", "cross_entropy"}, default "squared"
+        Per example: squared 1/2 sum_k (o_k - t_k)^2; cross-entropy
+        -sum_k t_k log o_k with a softmax output, or the binary log loss
+        -sum_k [t_k log o_k + (1 - t_k) log(1 - o_k)] with a sigmoid output.
+    init : str, default "glorot_uniform"
+        Weight initialization: "glorot_uniform", "glorot_normal",
+        "he_uniform", "he_normal", "uniform" (U(-init_scale, init_scale)), or
+        "zeros" (only for a network without hidden layers: zero weights keep
+        hidden units identical forever).  Biases start at zero.
+    init_scale : float, default 0.5
+        Half-width of the "uniform" initialization.
+    dtype : {"float64", "float32"}, default "float64"
+        The type of every parameter, buffer and kernel.
+    seed : int or None
+        Seed of the initialization (None: fresh entropy).
+
+    Attributes
+    ----------
+    params : ndarray (n_params,)
+        Every weight and bias, layer by layer (W_1, b_1, W_2, b_2, ...).
+    weights : list of ndarray (n_in, n_out)
+        Writable views into ``params``: layer l computes ``f(X @ W + b)``.
+    biases : list of ndarray (n_out,)
+        Writable views into ``params``.
+    """
+
+    def __init__(self, layer_sizes, hidden="sigmoid", output="sigmoid", loss="squared",
+                 init="glorot_uniform", init_scale=0.5, dtype="float64", seed=None):
+        sizes = self._check_sizes(layer_sizes)
+        n_hidden = len(sizes) - 2
+        hidden_list = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
+        if len(hidden_list) != n_hidden:
+            raise ValueError(
+                f"hidden lists {len(hidden_list)} activations for {n_hidden} hidden layers"
+            )
+        codes = [_activation_code(h, HIDDEN_ACTIVATIONS, "hidden") for h in hidden_list]
+        codes.append(_activation_code(output, OUTPUT_ACTIVATIONS, "output"))
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; expected one of {list(LOSSES)}")
+        if loss == "cross_entropy" and output not in ("softmax", "sigmoid"):
+            raise ValueError(
+                f"loss='cross_entropy' needs output='softmax' (or 'sigmoid' for binary/multilabel "
+                f"targets), got output={output!r}"
+            )
+        if output == "softmax" and sizes[-1] < 2:
+            raise ValueError("a softmax output needs at least 2 units")
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; expected one of {list(INITS)}")
+        if init == "zeros" and n_hidden > 0:
+            raise ValueError(
+                "init='zeros' is refused for networks with hidden layers: every hidden unit "
+                "would compute the same thing and receive the same update forever"
+            )
+        if isinstance(init_scale, bool) or not isinstance(init_scale, numbers.Real) or not (
+            0 < init_scale < np.inf
+        ):
+            raise ValueError(f"init_scale must be a finite number > 0, got {init_scale!r}")
+
+        self.layer_sizes = sizes
+        self.hidden = hidden_list
+        self.output = output
+        self.loss_name = loss
+        self.init = init
+        self.init_scale = float(init_scale)
+        self.dtype = check_dtype(dtype)
+        self._topology = _k.Topology(sizes, codes, LOSSES[loss])
+        self._set_params(np.zeros(self._topology.n_params, dtype=self.dtype))
+        self.initialize(seed)
+
+    @staticmethod
+    def _check_sizes(layer_sizes):
+        try:
+            sizes = list(layer_sizes)
+        except TypeError:
+            raise TypeError(f"layer_sizes must be a sequence of ints, got {layer_sizes!r}") from None
+        if len(sizes) < 2:
+            raise ValueError(f"layer_sizes needs at least an input and an output width, got {sizes}")
+        for s in sizes:
+            if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
+                raise ValueError(f"layer sizes must be integers >= 1, got {sizes}")
+            if s >= 2**31:
+                raise ValueError(f"layer sizes must be < 2**31 (BLAS uses 32-bit sizes), got {s}")
+        return [int(s) for s in sizes]
+
+    # --- parameters -----------------------------------------------------------
+    def _set_params(self, flat):
+        """Adopt ``flat`` as the parameter vector and rebuild the views."""
+        self._params = flat
+        off = self._topology.param_offsets
+        self.weights, self.biases = [], []
+        for l, (n_in, n_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:])):
+            w = flat[off[l]: off[l] + n_in * n_out]
+            self.weights.append(w.reshape(n_in, n_out))
+            self.biases.append(flat[off[l] + n_in * n_out: off[l + 1]])
+
+    @property
+    def params(self):
+        """Every weight and bias, back to back (a writable 1-D array)."""
+        return self._params
+
+    @params.setter
+    def params(self, values):
+        values = np.asarray(values)
+        if values.shape != self._params.shape:
+            raise ValueError(f"params must have shape {self._params.shape}, got {values.shape}")
+        values = values.astype(self.dtype, copy=False)
+        if not np.isfinite(values).all():
+            raise ValueError("params contains NaN or infinity")
+        self._params[...] = values  # in place: the views stay valid
+
+    @property
+    def n_params(self):
+        return self._topology.n_params
+
+    @property
+    def n_inputs(self):
+        return self.layer_sizes[0]
+
+    @property
+    def n_outputs(self):
+        return self.layer_sizes[-1]
+
+    def initialize(self, seed=None):
+        """Draw fresh weights with the network's ``init`` scheme; zero biases.
+
+        Weights are drawn in float64 and rounded to the network's dtype, so a
+        float32 and a float64 network with the same seed start from the same
+        numbers.
+        """
+        rng = np.random.default_rng(seed)
+        for w, b in zip(self.weights, self.biases):
+            fan_in, fan_out = w.shape
+            if self.init == "glorot_uniform":
+                limit = np.sqrt(6.0 / (fan_in + fan_out))
+                draw = rng.uniform(-limit, limit, w.shape)
+            elif self.init == "glorot_normal":
+                draw = rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), w.shape)
+            elif self.init == "he_uniform":
+                limit = np.sqrt(6.0 / fan_in)
+                draw = rng.uniform(-limit, limit, w.shape)
+            elif self.init == "he_normal":
+                draw = rng.normal(0.0, np.sqrt(2.0 / fan_in), w.shape)
+            elif self.init == "uniform":
+                draw = rng.uniform(-self.init_scale, self.init_scale, w.shape)
+            else:
+                draw = np.zeros(w.shape)
+            w[...] = draw
+            b[...] = 0
+        return self
+
+    def copy(self):
+        """An independent copy (parameters included)."""
+        other = object.__new__(MLP)
+        other.__setstate__(self.__getstate__())
+        return other
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["weights"], state["biases"]  # views: rebuilt from params
+        state["_params"] = self._params.copy()
+        return state
+
+    def __setstate__(self, state):
+        params = state.pop("_params")
+        self.__dict__.update(state)
+        self._set_params(np.ascontiguousarray(params, dtype=self.dtype))
+
+    def __repr__(self):
+        return (
+            f"MLP({self.layer_sizes}, hidden={self.hidden!r}, output={self.output!r}, "
+            f"loss={self.loss_name!r}, dtype={self.dtype.name!r})"
+        )
+
+    # --- evaluation ------------------------------------------------------------
+    def _check_X(self, X, name="X"):
+        return check_X(X, self.n_inputs, self.dtype, name)
+
+    def _check_Y(self, Y, n_samples, name="Y"):
+        return check_Y(Y, n_samples, self.n_outputs, self.dtype, self.output, self.loss_name, name)
+
+    def _buffer(self, rows):
+        return np.empty(rows * self._topology.n_units, dtype=self.dtype)
+
+    def forward(self, X):
+        """Output activations, shape (n_samples, n_outputs)."""
+        X = self._check_X(X)
+        out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
+        acts = self._buffer(rows_per_pass(X.shape[0], self._topology.n_units))
+        _k.forward_dataset(self._topology, self._params, X, out, acts)
+        return out
+
+    def loss(self, X, Y, alpha=0.0):
+        """Mean over the examples of the per-example loss, plus
+        alpha/2 * sum_l ||W_l||^2 (biases are not penalized)."""
+        alpha = check_alpha(alpha)
+        X = self._check_X(X)
+        Y = self._check_Y(Y, X.shape[0])
+        return self._loss(X, Y, alpha)
+
+    def _loss(self, X, Y, alpha):
+        acts = self._buffer(rows_per_pass(X.shape[0], self._topology.n_units))
+        total = _k.loss_dataset(self._topology, self._params, X, Y, acts)
+        return total / X.shape[0] + 0.5 * alpha * self._weights_sq_norm()
+
+    def _weights_sq_norm(self):
+        return float(sum(np.dot(w.ravel(), w.ravel()) for w in self.weights))
+
+    def gradients(self, X, Y, alpha=0.0):
+        """The gradient of ``loss(X, Y, alpha)``: (list of dW, list of db), with
+        the shapes of ``weights`` and ``biases``."""
+        alpha = check_alpha(alpha)
+        X = self._check_X(X)
+        Y = self._check_Y(Y, X.shape[0])
+        grads = np.empty_like(self._params)
+        rows = rows_per_pass(X.shape[0], self._topology.n_units)
+        _k.gradient_dataset(self._topology, self._params, X, Y, grads,
+                            self._buffer(rows), self._buffer(rows), alpha)
+        off = self._topology.param_offsets
+        dW, db = [], []
+        for l, w in enumerate(self.weights):
+            dW.append(grads[off[l]: off[l] + w.size].reshape(w.shape))
+            db.append(grads[off[l] + w.size: off[l + 1]])
+        return dW, db
+
+    def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
+            seed=None, validation_data=None, callbacks=None, verbose=False):
+        """Train by backpropagation; returns a :class:`fastbp.History`.
+
+        See :func:`fastbp.training.fit` for the parameters.
+        """
+        from fastbp.training import fit
+
+        return fit(self, X, Y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
+                   alpha=alpha, shuffle=shuffle, seed=seed, validation_data=validation_data,
+                   callbacks=callbacks, verbose=verbose)

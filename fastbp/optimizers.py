@@ -1,0 +1,231 @@
+"""Optimizers: hyperparameters, state, and the per-step scalars for the kernels.
+
+Each optimizer is a small object.  It keeps its state (update count, moment
+estimates) between ``fit`` calls on the same network, so two calls of one epoch
+each equal one call of two epochs; used with another network it starts afresh.
+``reset()`` forgets the state.
+
+The update rules (g is the gradient of the training loss, lr_t the schedule's
+rate at step t, counted from 1 for Adam's bias correction) follow the published
+formulas and torch.optim's conventions:
+
+============  ==================================================================
+SGD           p -= lr_t g
+momentum      v = mu v + g;  p -= lr_t v               (Nesterov: p -= lr_t (g + mu v))
+AdaGrad       s += g^2;  p -= lr_t g / (sqrt(s) + eps)
+RMSprop       s = decay s + (1 - decay) g^2;  p -= lr_t g / (sqrt(s) + eps)
+Adam          m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+              p -= lr_t (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+============  ==================================================================
+"""
+import math
+import numbers
+import weakref
+
+import numpy as np
+
+from fastbp._kernels import _optimizers as _k
+from fastbp.schedules import as_schedule
+
+__all__ = ["Optimizer", "SGD", "AdaGrad", "RMSprop", "Adam", "get_optimizer"]
+
+
+def _check_real(name, value, low, high, low_open=False, high_open=True):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    ok = math.isfinite(value) and (value > low if low_open else value >= low) and (
+        value < high if high_open else value <= high
+    )
+    if not ok:
+        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+        raise ValueError(f"{name} must be in {lo}{low}, {high}{hi}, got {value!r}")
+    return value
+
+
+class Optimizer:
+    """Base class.  Subclasses set ``rule`` (a kernel update rule) and
+    ``n_state`` (how many state vectors of the parameters' size they keep)."""
+
+    rule = None
+    n_state = 0
+
+    def __init__(self, lr):
+        self.lr = as_schedule(lr)
+        self.reset()
+
+    # --- state --------------------------------------------------------------
+    def reset(self):
+        """Forget the state: the next fit starts from step 0 with zero moments."""
+        self.t = 0          # updates applied
+        self.epochs = 0     # epochs completed
+        self._state = ()
+        self._owner = None
+
+    def _bind(self, owner, n_params, dtype):
+        """The state vectors for ``owner``'s parameters, created (zeros) when
+        this optimizer last ran on another network, or never."""
+        current = self._owner() if self._owner is not None else None
+        if (
+            current is not owner
+            or len(self._state) != self.n_state
+            or any(s.shape != (n_params,) or s.dtype != dtype for s in self._state)
+        ):
+            self.reset()
+            self._state = tuple(np.zeros(n_params, dtype=dtype) for _ in range(self.n_state))
+            self._owner = weakref.ref(owner)
+        empty = np.zeros(0, dtype=dtype)
+        return (self._state + (empty, empty))[:2]
+
+    def _snapshot(self):
+        return self.t, self.epochs, tuple(s.copy() for s in self._state)
+
+    def _restore(self, snapshot):
+        self.t, self.epochs, saved = snapshot
+        for s, v in zip(self._state, saved):
+            np.copyto(s, v)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_owner"] = None  # a weak reference does not pickle
+        return state
+
+    # --- the kernel's view --------------------------------------------------
+    @property
+    def hyper(self):
+        """(h1, h2) as the update kernel reads them."""
+        return 0.0, 0.0
+
+    def step_scalars(self, n_steps):
+        """(lr, eps) arrays for the next ``n_steps`` updates of the current epoch."""
+        lr = self.lr.rates(self.t, n_steps, self.epochs)
+        return lr, np.full(n_steps, getattr(self, "eps", 0.0))
+
+    def _params(self):
+        return {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in {"lr": self.lr, **self._params()}.items())
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.01
+    momentum : float in [0, 1), default 0
+    nesterov : bool, default False
+        Nesterov's accelerated gradient (needs ``momentum > 0``).
+    """
+
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False):
+        self.momentum = _check_real("momentum", momentum, 0.0, 1.0)
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+        if nesterov and self.momentum == 0:
+            raise ValueError("nesterov=True needs momentum > 0")
+        self.nesterov = bool(nesterov)
+        if self.momentum == 0:
+            self.rule, self.n_state = _k.Rule.SGD, 0
+        else:
+            self.rule = _k.Rule.NESTEROV if self.nesterov else _k.Rule.MOMENTUM
+            self.n_state = 1
+        super().__init__(lr)
+
+    @property
+    def hyper(self):
+        return self.momentum, 0.0
+
+    def _params(self):
+        return {"momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad (Duchi et al., 2011): per-parameter rates from the sum of squared
+    gradients."""
+
+    rule, n_state = _k.Rule.ADAGRAD, 1
+
+    def __init__(self, lr=0.01, eps=1e-10):
+        self.eps = _check_real("eps", eps, 0.0, math.inf, low_open=True)
+        super().__init__(lr)
+
+    def _params(self):
+        return {"eps": self.eps}
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton, 2012): per-parameter rates from a moving average of
+    squared gradients with weight ``decay``."""
+
+    rule, n_state = _k.Rule.RMSPROP, 1
+
+    def __init__(self, lr=0.01, decay=0.99, eps=1e-8):
+        self.decay = _check_real("decay", decay, 0.0, 1.0)
+        self.eps = _check_real("eps", eps, 0.0, math.inf, low_open=True)
+        super().__init__(lr)
+
+    @property
+    def hyper(self):
+        return self.decay, 0.0
+
+    def _params(self):
+        return {"decay": self.decay, "eps": self.eps}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with bias correction."""
+
+    rule, n_state = _k.Rule.ADAM, 2
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.beta1 = _check_real("beta1", beta1, 0.0, 1.0)
+        self.beta2 = _check_real("beta2", beta2, 0.0, 1.0)
+        self.eps = _check_real("eps", eps, 0.0, math.inf, low_open=True)
+        super().__init__(lr)
+
+    @property
+    def hyper(self):
+        return self.beta1, self.beta2
+
+    def step_scalars(self, n_steps):
+        # Fold both bias corrections into the step size and epsilon:
+        # lr (m/c1) / (sqrt(v/c2) + eps) = (lr sqrt(c2)/c1) m / (sqrt(v) + eps sqrt(c2))
+        lr = self.lr.rates(self.t, n_steps, self.epochs)
+        t = np.arange(self.t + 1, self.t + n_steps + 1, dtype=np.float64)
+        root_c2 = np.sqrt(1.0 - self.beta2**t)
+        c1 = 1.0 - self.beta1**t
+        return lr * root_c2 / c1, self.eps * root_c2
+
+    def _params(self):
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+
+_BY_NAME = {
+    "sgd": SGD,
+    "momentum": lambda: SGD(lr=0.01, momentum=0.9),
+    "nesterov": lambda: SGD(lr=0.01, momentum=0.9, nesterov=True),
+    "adagrad": AdaGrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
+
+
+def get_optimizer(optimizer):
+    """An Optimizer from an instance or a name ('sgd', 'momentum', 'nesterov',
+    'adagrad', 'rmsprop', 'adam': default hyperparameters)."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str):
+        try:
+            return _BY_NAME[optimizer.lower()]()
+        except KeyError:
+            raise ValueError(
+                f"unknown optimizer {optimizer!r}; expected one of {sorted(_BY_NAME)} "
+                "or an instance of fastbp.SGD, AdaGrad, RMSprop or Adam"
+            ) from None
+    raise TypeError(
+        f"optimizer must be a name or a fastbp optimizer instance, got {type(optimizer).__name__}"
+    )

@@ -1,0 +1,96 @@
+# Row-major matrix products for the kernels.
+#
+# Every matrix here is C-contiguous (row-major) with its rows packed (leading
+# dimension = number of columns).  BLAS is column-major, and a row-major matrix
+# read as column-major is its transpose, so C = A.B in row-major is computed as
+# C^T = B^T.A^T in column-major: swap the operands, keep the flags.
+#
+# Products smaller than SMALL_PRODUCT multiply-adds run as direct loops: for the
+# tiny layers of per-example training the BLAS call overhead (argument checks,
+# dispatch) costs more than the arithmetic.
+
+from cython cimport floating
+from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+cdef enum:
+    SMALL_PRODUCT = 2048
+
+
+cdef inline void _gemm(char ta, char tb, int m, int n, int k, floating alpha,
+                       const floating* a, int lda, const floating* b, int ldb,
+                       floating beta, floating* c, int ldc) noexcept nogil:
+    # Column-major C(m,n) = alpha * op(A)(m,k) . op(B)(k,n) + beta * C
+    if floating is double:
+        dgemm(&ta, &tb, &m, &n, &k, &alpha, <double*>a, &lda,
+              <double*>b, &ldb, &beta, c, &ldc)
+    else:
+        sgemm(&ta, &tb, &m, &n, &k, &alpha, <float*>a, &lda,
+              <float*>b, &ldb, &beta, c, &ldc)
+
+
+cdef inline void _scale(floating* c, Py_ssize_t n, floating beta) noexcept nogil:
+    # c *= beta, with beta == 0 meaning "overwrite" (as in BLAS: no NaN leaks)
+    cdef Py_ssize_t i
+    if beta == 0:
+        for i in range(n):
+            c[i] = 0
+    elif beta != 1:
+        for i in range(n):
+            c[i] *= beta
+
+
+cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha,
+                        const floating* a, const floating* b,
+                        floating beta, floating* c) noexcept nogil:
+    """C(m,n) = alpha * A(m,k) . B(k,n) + beta * C       (forward: Z = X.W)"""
+    cdef Py_ssize_t i, j, p
+    cdef floating aip
+    if m * n * k >= SMALL_PRODUCT:
+        _gemm(c'N', c'N', <int>n, <int>m, <int>k, alpha, b, <int>n, a, <int>k,
+              beta, c, <int>n)
+        return
+    _scale(c, m * n, beta)
+    for i in range(m):
+        for p in range(k):
+            aip = alpha * a[i * k + p]
+            for j in range(n):
+                c[i * n + j] += aip * b[p * n + j]
+
+
+cdef inline void matmul_tn(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha,
+                           const floating* a, const floating* b,
+                           floating beta, floating* c) noexcept nogil:
+    """C(k,n) = alpha * A(m,k)^T . B(m,n) + beta * C     (weight gradient: dW = X^T.D)"""
+    cdef Py_ssize_t i, j, p
+    cdef floating aip
+    if m * n * k >= SMALL_PRODUCT:
+        _gemm(c'N', c'T', <int>n, <int>k, <int>m, alpha, b, <int>n, a, <int>k,
+              beta, c, <int>n)
+        return
+    _scale(c, k * n, beta)
+    for i in range(m):
+        for p in range(k):
+            aip = alpha * a[i * k + p]
+            for j in range(n):
+                c[p * n + j] += aip * b[i * n + j]
+
+
+cdef inline void matmul_nt(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha,
+                           const floating* a, const floating* b,
+                           floating beta, floating* c) noexcept nogil:
+    """C(m,k) = alpha * A(m,n) . B(k,n)^T + beta * C     (back-propagation: dX = D.W^T)"""
+    cdef Py_ssize_t i, j, p
+    cdef floating s
+    if m * n * k >= SMALL_PRODUCT:
+        _gemm(c'T', c'N', <int>k, <int>m, <int>n, alpha, b, <int>n, a, <int>n,
+              beta, c, <int>k)
+        return
+    for i in range(m):
+        for p in range(k):
+            s = 0
+            for j in range(n):
+                s += a[i * n + j] * b[p * n + j]
+            if beta == 0:
+                c[i * k + p] = alpha * s
+            else:
+                c[i * k + p] = beta * c[i * k + p] + alpha * s

@@ -1,0 +1,50 @@
+# Forward and backward passes of a fully connected network over one batch.
+# See _network.pyx for the layouts.
+
+from cython cimport floating
+
+cpdef enum Loss:
+    SQUARED = 0
+    CROSS_ENTROPY = 1
+
+
+cdef struct Net:
+    Py_ssize_t n_layers          # number of weight layers L
+    const Py_ssize_t* sizes      # L + 1 widths, the input first
+    const int* acts              # L activation codes, the output's last
+    const Py_ssize_t* param_off  # L + 1 offsets into params: W_l starts at
+                                 # param_off[l], b_l right after it; [L] = total
+    const Py_ssize_t* unit_off   # L + 1 prefix sums of sizes[1:]: layer l's
+                                 # block of a buffer starts at cap * unit_off[l]
+    int loss
+
+
+cdef class Topology:
+    cdef Net net
+    cdef readonly object sizes, activations, param_offsets, unit_offsets
+    cdef readonly int loss
+    cdef const Py_ssize_t[::1] _sizes, _param_off, _unit_off
+    cdef const int[::1] _acts
+
+
+cdef void forward(const Net* net, const floating* params, const floating* x,
+                  Py_ssize_t rows, floating* acts, Py_ssize_t cap) noexcept nogil
+
+cdef double output_loss(const Net* net, const floating* out, const floating* t,
+                        Py_ssize_t rows, floating* delta,
+                        floating scale) noexcept nogil
+
+cdef void backward(const Net* net, const floating* params, const floating* x,
+                   Py_ssize_t rows, const floating* acts, floating* deltas,
+                   Py_ssize_t cap, floating* grads, bint accumulate) noexcept nogil
+
+cdef double add_l2_gradient(const Net* net, const floating* params,
+                            floating* grads, double alpha) noexcept nogil
+
+cdef double batch_gradient(const Net* net, const floating* params,
+                           const floating* X, const floating* Y,
+                           const Py_ssize_t* order, Py_ssize_t start,
+                           Py_ssize_t count, floating scale, floating* grads,
+                           floating* acts, floating* deltas,
+                           floating* xbuf, floating* ybuf,
+                           Py_ssize_t cap) noexcept nogil

@@ -1,0 +1,341 @@
+"""Forward and backward passes of a fully connected network.
+
+Layouts (all C-contiguous, one dtype, float32 or float64):
+
+* ``params``: every layer's weights W_l (n_l, n_{l+1}) row-major, each followed
+  by its bias b_l (n_{l+1},); ``grads`` has the same layout.
+* ``acts`` and ``deltas``: for a batch of at most ``cap`` rows, layer l's
+  (rows, n_l) block starts at ``cap * unit_off[l-1]`` (layer 0, the input, is
+  not stored there).  ``cap`` is the buffer length divided by the number of
+  units, so a buffer fixes how many rows a pass may take at once.
+
+Math, per batch of B rows (``scale`` is 1/B for the batch mean):
+
+    A_l = f_l(A_{l-1} . W_l + b_l)
+    D_L = scale * dLoss/dZ_L
+    dW_l = A_{l-1}^T . D_l,   db_l = sum over rows of D_l
+    D_{l-1} = (D_l . W_l^T) * f'_{l-1}(A_{l-1})
+
+Losses (per example): squared 1/2 sum_k (o_k - t_k)^2; cross-entropy
+-sum_k t_k log o_k after softmax, or the binary log loss per unit after
+sigmoid (the Python layer refuses cross-entropy with other outputs).
+"""
+
+cimport cython
+from cython cimport floating
+from libc.float cimport DBL_MIN, FLT_MIN
+from libc.math cimport log, logf
+from libc.string cimport memcpy
+
+from fastbp._kernels._activations cimport (
+    IDENTITY, SOFTMAX, add_bias_activate, mul_derivative)
+from fastbp._kernels._blas cimport matmul, matmul_nt, matmul_tn
+
+import numpy as np
+
+
+cdef class Topology:
+    """The shape of a network as the kernels read it: widths, activation codes,
+    loss code, and the offsets derived from them."""
+
+    @cython.wraparound(True)
+    def __init__(self, sizes, activations, int loss):
+        sizes = np.ascontiguousarray(sizes, dtype=np.intp)
+        acts = np.ascontiguousarray(activations, dtype=np.intc)
+        if sizes.ndim != 1 or sizes.shape[0] < 2 or (sizes < 1).any():
+            raise ValueError(f"sizes must hold at least two widths >= 1, got {sizes!r}")
+        if acts.shape != (sizes.shape[0] - 1,):
+            raise ValueError(f"need {sizes.shape[0] - 1} activation codes, got {acts!r}")
+        if ((acts < IDENTITY) | (acts > SOFTMAX)).any():
+            raise ValueError(f"unknown activation code in {acts!r}")
+        if (acts[:-1] == SOFTMAX).any():
+            raise ValueError("softmax is only available as the output activation")
+        if loss not in (SQUARED, CROSS_ENTROPY):
+            raise ValueError(f"unknown loss code {loss}")
+        param_off = np.zeros(sizes.shape[0], dtype=np.intp)
+        param_off[1:] = np.cumsum((sizes[:-1] + 1) * sizes[1:])
+        unit_off = np.zeros(sizes.shape[0], dtype=np.intp)
+        unit_off[1:] = np.cumsum(sizes[1:])
+        for a in (sizes, acts, param_off, unit_off):
+            a.setflags(write=False)
+        self.sizes, self.activations = sizes, acts
+        self.param_offsets, self.unit_offsets = param_off, unit_off
+        self.loss = loss
+        self._sizes, self._acts = sizes, acts
+        self._param_off, self._unit_off = param_off, unit_off
+        self.net.n_layers = sizes.shape[0] - 1
+        self.net.sizes = &self._sizes[0]
+        self.net.acts = &self._acts[0]
+        self.net.param_off = &self._param_off[0]
+        self.net.unit_off = &self._unit_off[0]
+        self.net.loss = loss
+
+    @cython.wraparound(True)
+    def __reduce__(self):
+        return (Topology, (self.sizes.tolist(), self.activations.tolist(), self.loss))
+
+    @property
+    @cython.wraparound(True)
+    def n_params(self):
+        return int(self.param_offsets[-1])
+
+    @property
+    @cython.wraparound(True)
+    def n_units(self):
+        """Units in layers 1..L: one buffer row's length."""
+        return int(self.unit_offsets[-1])
+
+    @cython.wraparound(True)
+    def check(self, params, X=None, Y=None, acts=None, deltas=None, grads=None):
+        """Refuse buffers whose sizes do not fit this topology (the kernels
+        trust them)."""
+        n_in, n_out = self.sizes[0], self.sizes[-1]
+        if params.shape[0] != self.n_params:
+            raise ValueError(f"params has {params.shape[0]} entries, expected {self.n_params}")
+        if grads is not None and grads.shape[0] != self.n_params:
+            raise ValueError(f"grads has {grads.shape[0]} entries, expected {self.n_params}")
+        if X is not None and X.shape[1] != n_in:
+            raise ValueError(f"X has {X.shape[1]} columns, expected {n_in}")
+        if Y is not None and (Y.shape[1] != n_out or Y.shape[0] != X.shape[0]):
+            raise ValueError(f"Y has shape {tuple(Y.shape)[:2]}, expected ({X.shape[0]}, {n_out})")
+        cap = acts.shape[0] // self.n_units if acts is not None else 0
+        if acts is not None and cap < 1:
+            raise ValueError(f"acts holds {acts.shape[0]} values, fewer than one row of {self.n_units}")
+        if deltas is not None and deltas.shape[0] < cap * self.n_units:
+            raise ValueError(f"deltas holds {deltas.shape[0]} values, expected {cap * self.n_units}")
+        return cap
+
+
+cdef inline floating _log(floating x) noexcept nogil:
+    # log clipped below at the smallest normal number, so a saturated output
+    # gives a large finite loss rather than inf
+    if floating is float:
+        return logf(x if x > FLT_MIN else FLT_MIN)
+    else:
+        return log(x if x > DBL_MIN else DBL_MIN)
+
+
+cdef void forward(const Net* net, const floating* params, const floating* x,
+                  Py_ssize_t rows, floating* acts, Py_ssize_t cap) noexcept nogil:
+    """A_l = f_l(A_{l-1} . W_l + b_l) for l = 1..L; A_0 = x (rows, n_0)."""
+    cdef Py_ssize_t l, n_in, n_out
+    cdef const floating* a_in = x
+    cdef floating* a_out
+    cdef const floating* w
+    for l in range(net.n_layers):
+        n_in, n_out = net.sizes[l], net.sizes[l + 1]
+        w = params + net.param_off[l]
+        a_out = acts + cap * net.unit_off[l]
+        matmul(rows, n_out, n_in, <floating>1, a_in, w, <floating>0, a_out)
+        add_bias_activate(net.acts[l], a_out, w + n_in * n_out, rows, n_out)
+        a_in = a_out
+
+
+cdef double output_loss(const Net* net, const floating* out, const floating* t,
+                        Py_ssize_t rows, floating* delta,
+                        floating scale) noexcept nogil:
+    """Sum over rows of the per-example loss; with ``delta`` not NULL also
+    delta = scale * dLoss/dZ of the output layer."""
+    cdef Py_ssize_t n = net.sizes[net.n_layers]
+    cdef int act = net.acts[net.n_layers - 1]
+    cdef Py_ssize_t r, j
+    cdef const floating* o
+    cdef const floating* y
+    cdef floating* d
+    cdef floating e, dot
+    cdef double total = 0, row_loss
+    for r in range(rows):
+        o, y = out + r * n, t + r * n
+        d = delta + r * n if delta != NULL else NULL
+        row_loss = 0
+        if net.loss == SQUARED:
+            for j in range(n):
+                e = o[j] - y[j]
+                row_loss += e * e
+            row_loss *= 0.5
+            if d != NULL:
+                if act == SOFTMAX:
+                    # dL/dz_j = o_j (e_j - sum_k e_k o_k)
+                    dot = 0
+                    for j in range(n):
+                        dot = dot + (o[j] - y[j]) * o[j]
+                    for j in range(n):
+                        d[j] = scale * o[j] * ((o[j] - y[j]) - dot)
+                else:
+                    for j in range(n):
+                        d[j] = scale * (o[j] - y[j])
+                    mul_derivative(act, d, o, n)
+        else:
+            if act == SOFTMAX:
+                for j in range(n):
+                    if y[j] != 0:
+                        row_loss -= y[j] * _log(o[j])
+            else:  # sigmoid: binary log loss of every unit
+                for j in range(n):
+                    if y[j] != 0:
+                        row_loss -= y[j] * _log(o[j])
+                    if y[j] != 1:
+                        row_loss -= (1 - y[j]) * _log(1 - o[j])
+            if d != NULL:
+                # softmax + cross-entropy and sigmoid + log loss share dL/dz = o - t
+                for j in range(n):
+                    d[j] = scale * (o[j] - y[j])
+        total += row_loss
+    return total
+
+
+cdef void backward(const Net* net, const floating* params, const floating* x,
+                   Py_ssize_t rows, const floating* acts, floating* deltas,
+                   Py_ssize_t cap, floating* grads, bint accumulate) noexcept nogil:
+    """From the output delta (already in ``deltas``) down to layer 1: write (or
+    with ``accumulate`` add) dW_l and db_l into ``grads``."""
+    cdef Py_ssize_t l, r, j, n_in, n_out
+    cdef const floating* a_in
+    cdef floating* d
+    cdef floating* g
+    cdef floating* gb
+    cdef floating beta = 1 if accumulate else 0
+    for l in range(net.n_layers - 1, -1, -1):
+        n_in, n_out = net.sizes[l], net.sizes[l + 1]
+        a_in = x if l == 0 else acts + cap * net.unit_off[l - 1]
+        d = deltas + cap * net.unit_off[l]
+        g = grads + net.param_off[l]
+        gb = g + n_in * n_out
+        matmul_tn(rows, n_out, n_in, <floating>1, a_in, d, beta, g)
+        if not accumulate:
+            for j in range(n_out):
+                gb[j] = 0
+        for r in range(rows):
+            for j in range(n_out):
+                gb[j] += d[r * n_out + j]
+        if l > 0:
+            # errors of the layer below, from the weights before any update
+            matmul_nt(rows, n_out, n_in, <floating>1, d, params + net.param_off[l],
+                      <floating>0, deltas + cap * net.unit_off[l - 1])
+            mul_derivative(net.acts[l - 1], deltas + cap * net.unit_off[l - 1],
+                           a_in, rows * n_in)
+
+
+cdef double add_l2_gradient(const Net* net, const floating* params,
+                            floating* grads, double alpha) noexcept nogil:
+    """dW_l += alpha * W_l for every layer (biases are not penalized); returns
+    sum_l ||W_l||^2."""
+    cdef Py_ssize_t l, i, start, stop
+    cdef floating a = <floating>alpha
+    cdef double sq = 0
+    for l in range(net.n_layers):
+        start = net.param_off[l]
+        stop = start + net.sizes[l] * net.sizes[l + 1]
+        for i in range(start, stop):
+            sq += params[i] * params[i]
+            grads[i] += a * params[i]
+    return sq
+
+
+cdef inline void _gather(const floating* src, Py_ssize_t width,
+                         const Py_ssize_t* rows, Py_ssize_t count,
+                         floating* dst) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(count):
+        memcpy(dst + i * width, src + rows[i] * width, width * sizeof(floating))
+
+
+cdef double batch_gradient(const Net* net, const floating* params,
+                           const floating* X, const floating* Y,
+                           const Py_ssize_t* order, Py_ssize_t start,
+                           Py_ssize_t count, floating scale, floating* grads,
+                           floating* acts, floating* deltas,
+                           floating* xbuf, floating* ybuf,
+                           Py_ssize_t cap) noexcept nogil:
+    """Gradient of scale * (sum of the losses of ``count`` examples) into
+    ``grads``; returns the sum of their losses.
+
+    The examples are rows order[start:start+count] of X and Y, or rows
+    start:start+count when ``order`` is NULL.  They run through the buffers
+    ``cap`` rows at a time; gathered rows (shuffled order) are copied into
+    xbuf/ybuf, except single rows, which are read in place.
+    """
+    cdef Py_ssize_t n_in = net.sizes[0], n_out = net.sizes[net.n_layers]
+    cdef Py_ssize_t done = 0, m, first
+    cdef const floating* x
+    cdef const floating* y
+    cdef double loss = 0
+    cdef Py_ssize_t out_block = cap * net.unit_off[net.n_layers - 1]
+    while done < count:
+        m = count - done if count - done < cap else cap
+        if order == NULL:
+            x = X + (start + done) * n_in
+            y = Y + (start + done) * n_out
+        elif m == 1:
+            first = order[start + done]
+            x = X + first * n_in
+            y = Y + first * n_out
+        else:
+            _gather(X, n_in, order + start + done, m, xbuf)
+            _gather(Y, n_out, order + start + done, m, ybuf)
+            x, y = xbuf, ybuf
+        forward(net, params, x, m, acts, cap)
+        loss += output_loss(net, acts + out_block, y, m, deltas + out_block, scale)
+        backward(net, params, x, m, acts, deltas, cap, grads, done > 0)
+        done += m
+    return loss
+
+
+def forward_dataset(Topology top, const floating[::1] params,
+                    const floating[:, ::1] X, floating[:, ::1] out,
+                    floating[::1] acts):
+    """out = network output for every row of X, ``cap`` rows at a time."""
+    cdef Py_ssize_t cap = top.check(params, X, acts=acts)
+    cdef const Net* net = &top.net
+    cdef Py_ssize_t n = X.shape[0], n_out = net.sizes[net.n_layers], start, m, r
+    cdef floating* last = &acts[0] + cap * net.unit_off[net.n_layers - 1]
+    if out.shape[0] != n or out.shape[1] != n_out:
+        raise ValueError(f"out has shape {tuple(out.shape)[:2]}, expected ({n}, {n_out})")
+    with nogil:
+        start = 0
+        while start < n:
+            m = n - start if n - start < cap else cap
+            forward(net, &params[0], &X[start, 0], m, &acts[0], cap)
+            memcpy(&out[start, 0], last, m * n_out * sizeof(floating))
+            start += m
+
+
+def loss_dataset(Topology top, const floating[::1] params,
+                 const floating[:, ::1] X, const floating[:, ::1] Y,
+                 floating[::1] acts):
+    """Sum over the rows of X of the per-example loss (no regularization)."""
+    cdef Py_ssize_t cap = top.check(params, X, Y, acts=acts)
+    cdef const Net* net = &top.net
+    cdef Py_ssize_t n = X.shape[0], n_out = net.sizes[net.n_layers], start = 0, m
+    cdef floating* last = &acts[0] + cap * net.unit_off[net.n_layers - 1]
+    cdef double total = 0
+    with nogil:
+        while start < n:
+            m = n - start if n - start < cap else cap
+            forward(net, &params[0], &X[start, 0], m, &acts[0], cap)
+            total += output_loss(net, last, &Y[start, 0], m, <floating*>NULL, <floating>1)
+            start += m
+    return total
+
+
+def gradient_dataset(Topology top, const floating[::1] params,
+                     const floating[:, ::1] X, const floating[:, ::1] Y,
+                     floating[::1] grads, floating[::1] acts,
+                     floating[::1] deltas, double alpha):
+    """grads = gradient of mean loss over X + alpha/2 sum ||W||^2.
+
+    Returns (sum of the per-example losses, sum ||W||^2).
+    """
+    cdef Py_ssize_t cap = top.check(params, X, Y, acts, deltas, grads)
+    cdef const Net* net = &top.net
+    cdef Py_ssize_t n = X.shape[0]
+    cdef double loss, sq = 0
+    if n == 0:
+        raise ValueError("X has no rows")
+    with nogil:
+        loss = batch_gradient(net, &params[0], &X[0, 0], &Y[0, 0], NULL, 0, n,
+                              <floating>(1.0 / n), &grads[0], &acts[0],
+                              &deltas[0], <floating*>NULL, <floating*>NULL, cap)
+        if alpha != 0:
+            sq = add_l2_gradient(net, &params[0], &grads[0], alpha)
+    return loss, sq

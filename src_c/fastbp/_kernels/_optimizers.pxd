@@ -1,0 +1,16 @@
+# Update rules over flat parameter vectors (see _optimizers.pyx).
+
+from cython cimport floating
+
+cpdef enum Rule:
+    SGD = 0
+    MOMENTUM = 1
+    NESTEROV = 2
+    ADAGRAD = 3
+    RMSPROP = 4
+    ADAM = 5
+
+
+cdef void apply_update(int rule, floating* p, const floating* g,
+                       floating* s1, floating* s2, Py_ssize_t n,
+                       double lr, double eps, double h1, double h2) noexcept nogil

@@ -1,0 +1,87 @@
+"""Optimizer update rules over one flat vector of parameters.
+
+``p`` (parameters), ``g`` (gradient) and the state vectors ``s1``, ``s2``
+share one layout and one dtype; one call updates every layer.  The step's
+scalars come from Python, which folds schedules and bias corrections into
+them:
+
+    SGD        p -= lr g
+    MOMENTUM   v = mu v + g;                      p -= lr v           (s1 = v, h1 = mu)
+    NESTEROV   v = mu v + g;                      p -= lr (g + mu v)  (s1 = v, h1 = mu)
+    ADAGRAD    s += g^2;                          p -= lr g / (sqrt(s) + eps)
+    RMSPROP    s = rho s + (1 - rho) g^2;         p -= lr g / (sqrt(s) + eps)   (h1 = rho)
+    ADAM       m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+               p -= lr m / (sqrt(v) + eps)        (s1 = m, s2 = v, h1 = b1, h2 = b2)
+
+For Adam, Python passes lr = lr_t sqrt(1 - b2^t) / (1 - b1^t) and
+eps = eps sqrt(1 - b2^t): the bias-corrected rule of Kingma & Ba (as in
+torch.optim.Adam) with one division per element.
+"""
+
+from cython cimport floating
+from libc.math cimport sqrt, sqrtf
+
+
+cdef inline floating _sqrt(floating x) noexcept nogil:
+    if floating is float:
+        return sqrtf(x)
+    else:
+        return sqrt(x)
+
+
+cdef void apply_update(int rule, floating* p, const floating* g,
+                       floating* s1, floating* s2, Py_ssize_t n,
+                       double lr, double eps, double h1, double h2) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef floating rate = <floating>lr, e = <floating>eps
+    cdef floating a = <floating>h1, b = <floating>h2
+    cdef floating one_a = <floating>(1.0 - h1), one_b = <floating>(1.0 - h2)
+    if rule == SGD:
+        for i in range(n):
+            p[i] -= rate * g[i]
+    elif rule == MOMENTUM:
+        for i in range(n):
+            s1[i] = a * s1[i] + g[i]
+            p[i] -= rate * s1[i]
+    elif rule == NESTEROV:
+        for i in range(n):
+            s1[i] = a * s1[i] + g[i]
+            p[i] -= rate * (g[i] + a * s1[i])
+    elif rule == ADAGRAD:
+        for i in range(n):
+            s1[i] += g[i] * g[i]
+            p[i] -= rate * g[i] / (_sqrt(s1[i]) + e)
+    elif rule == RMSPROP:
+        for i in range(n):
+            s1[i] = a * s1[i] + one_a * g[i] * g[i]
+            p[i] -= rate * g[i] / (_sqrt(s1[i]) + e)
+    elif rule == ADAM:
+        for i in range(n):
+            s1[i] = a * s1[i] + one_a * g[i]
+            s2[i] = b * s2[i] + one_b * g[i] * g[i]
+            p[i] -= rate * s1[i] / (_sqrt(s2[i]) + e)
+
+
+STATE_VECTORS = {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAGRAD: 1, RMSPROP: 1, ADAM: 2}
+
+
+def update(int rule, floating[::1] params, const floating[::1] grads,
+           floating[::1] s1, floating[::1] s2, double lr, double eps=0.0,
+           double h1=0.0, double h2=0.0):
+    """One step of ``rule`` over the flat vectors, in place."""
+    cdef Py_ssize_t n = params.shape[0]
+    if rule not in STATE_VECTORS:
+        raise ValueError(f"unknown update rule {rule}")
+    if grads.shape[0] != n:
+        raise ValueError(f"grads has {grads.shape[0]} entries, expected {n}")
+    needed = STATE_VECTORS[rule]
+    for k, s in enumerate((s1, s2)):
+        if k < needed and s.shape[0] != n:
+            raise ValueError(f"state vector {k + 1} has {s.shape[0]} entries, expected {n}")
+    if n == 0:
+        return
+    with nogil:
+        apply_update(rule, &params[0], &grads[0],
+                     &s1[0] if s1.shape[0] else <floating*>NULL,
+                     &s2[0] if s2.shape[0] else <floating*>NULL,
+                     n, lr, eps, h1, h2)
