@@ -45,10 +45,19 @@ def _numeric(name, a):
     return a
 
 
-def _finite(name, a):
+def _finite(name, a, original=None):
     if not np.isfinite(a).all():
-        bad = np.argwhere(~np.isfinite(a))[0]
-        raise ValueError(f"{name} contains NaN or infinity (first at index {tuple(int(i) for i in bad)})")
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        if original is not None and np.isfinite(original[bad]):
+            raise ValueError(
+                f"{name} holds {original[bad]!r} at index {bad}, too large for {a.dtype.name}"
+            )
+        raise ValueError(f"{name} contains NaN or infinity (first at index {bad})")
+
+
+def _convert(a, dtype):
+    with np.errstate(over="ignore"):  # overflow is reported by _finite
+        return np.ascontiguousarray(a, dtype=dtype)
 
 
 def check_X(X, n_features, dtype, name="X"):
@@ -67,8 +76,9 @@ def check_X(X, n_features, dtype, name="X"):
         raise ValueError(
             f"{name} has {X.shape[1]} features per sample, the network expects {n_features}"
         )
-    X = np.ascontiguousarray(X, dtype=dtype)
-    _finite(name, X)
+    converted = _convert(X, dtype)
+    _finite(name, converted, X)
+    X = converted
     return X
 
 
@@ -105,8 +115,9 @@ def check_Y(Y, n_samples, n_outputs, dtype, output, loss, name="Y"):
         if Y.shape[0] != n_samples:
             raise ValueError(f"{name} has {Y.shape[0]} samples but X has {n_samples}")
         raise ValueError(f"{name} has {Y.shape[1]} outputs per sample, the network has {n_outputs}")
-    Y = np.ascontiguousarray(Y, dtype=dtype)
-    _finite(name, Y)
+    converted = _convert(Y, dtype)
+    _finite(name, converted, Y)
+    Y = converted
     if loss == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
         raise ValueError(
             f"cross-entropy targets in {name} must lie in [0, 1] (probabilities or 0/1 labels), "

@@ -96,10 +96,13 @@ class Optimizer:
         """(h1, h2) as the update kernel reads them."""
         return 0.0, 0.0
 
-    def step_scalars(self, n_steps):
-        """(lr, eps) arrays for the next ``n_steps`` updates of the current epoch."""
-        lr = self.lr.rates(self.t, n_steps, self.epochs)
-        return lr, np.full(n_steps, getattr(self, "eps", 0.0))
+    def rates(self, n_steps):
+        """The schedule's learning rates for the next ``n_steps`` updates."""
+        return self.lr.rates(self.t, n_steps, self.epochs)
+
+    def kernel_scalars(self, rates):
+        """(lr, eps) arrays the update kernel takes for steps with these rates."""
+        return rates, np.full(rates.shape[0], getattr(self, "eps", 0.0))
 
     def _params(self):
         return {}
@@ -190,14 +193,13 @@ class Adam(Optimizer):
     def hyper(self):
         return self.beta1, self.beta2
 
-    def step_scalars(self, n_steps):
+    def kernel_scalars(self, rates):
         # Fold both bias corrections into the step size and epsilon:
         # lr (m/c1) / (sqrt(v/c2) + eps) = (lr sqrt(c2)/c1) m / (sqrt(v) + eps sqrt(c2))
-        lr = self.lr.rates(self.t, n_steps, self.epochs)
-        t = np.arange(self.t + 1, self.t + n_steps + 1, dtype=np.float64)
+        t = np.arange(self.t + 1, self.t + rates.shape[0] + 1, dtype=np.float64)
         root_c2 = np.sqrt(1.0 - self.beta2**t)
         c1 = 1.0 - self.beta1**t
-        return lr * root_c2 / c1, self.eps * root_c2
+        return rates * root_c2 / c1, self.eps * root_c2
 
     def _params(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}

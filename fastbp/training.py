@@ -164,7 +164,8 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     history = History()
     for epoch in range(epochs):
         order = rng.permutation(n).astype(np.intp) if shuffle else None
-        lr, eps = opt.step_scalars(n_steps)
+        rates = opt.rates(n_steps)
+        lr, eps = opt.kernel_scalars(rates)
         np.copyto(saved_params, params)
         saved_opt = opt._snapshot()
         status, loss_sum, sq_sum = train_epoch(
@@ -182,7 +183,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
                 epoch + 1, status or None, history)
         opt.t += n_steps
         opt.epochs += 1
-        logs = {"loss": (loss_sum + 0.5 * alpha * sq_sum) / n, "lr": float(lr[0])}
+        logs = {"loss": (loss_sum + 0.5 * alpha * sq_sum) / n, "lr": float(rates[0])}
         history.loss.append(logs["loss"])
         history.lr.append(logs["lr"])
         if validation_data is not None:

@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+import fastbp as fb
+from fastbp import _reference as ref
+
+
+@pytest.fixture(params=["float64", "float32"])
+def dtype(request):
+    return np.dtype(request.param)
+
+
+def tolerance(dtype):
+    """Relative tolerance for comparing a kernel with the float64 reference."""
+    return 1e-12 if np.dtype(dtype) == np.float64 else 2e-5
+
+
+def ref_params(net):
+    """The network's parameters as float64 copies, for the reference."""
+    return ([w.astype(np.float64) for w in net.weights],
+            [b.astype(np.float64) for b in net.biases])
+
+
+def ref_activations(net):
+    return list(net.hidden) + [net.output]
+
+
+def targets(net, n, rng):
+    """Valid targets for ``net``'s output and loss."""
+    k = net.n_outputs
+    if net.output == "softmax":
+        return np.eye(k)[rng.integers(0, k, n)]
+    if net.loss_name == "cross_entropy" or net.output == "sigmoid":
+        return rng.uniform(0.05, 0.95, (n, k))
+    return rng.normal(size=(n, k))
+
+
+def make_net(sizes, hidden, output, loss, dtype="float64", seed=0, scale=None):
+    init = "uniform" if scale else "glorot_uniform"
+    net = fb.MLP(sizes, hidden=hidden, output=output, loss=loss, dtype=dtype,
+                 seed=seed, init=init, init_scale=scale or 0.5)
+    rng = np.random.default_rng(seed + 1)
+    for b in net.biases:
+        b[...] = rng.uniform(-0.3, 0.3, b.shape)
+    return net
+
+
+# every output/loss pair the API accepts
+OUTPUT_LOSS = [
+    ("sigmoid", "squared"), ("identity", "squared"), ("tanh", "squared"),
+    ("relu", "squared"), ("softmax", "squared"),
+    ("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"),
+]
+HIDDEN = ["sigmoid", "tanh", "relu", "identity"]
