@@ -25,13 +25,25 @@ def check_int(name, value, minimum):
     return int(value)
 
 
+def check_real(name, value, low=-np.inf, high=np.inf, low_open=False, high_open=False):
+    """``value`` as a finite float in the interval from ``low`` to ``high``
+    (each end closed unless ``*_open``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    ok = np.isfinite(value) and (value > low if low_open else value >= low) and (
+        value < high if high_open else value <= high)
+    if not ok:
+        if high == np.inf:
+            want = f"a finite number {'>' if low_open else '>='} {low}"
+        else:
+            want = f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be {want}, got {value!r}")
+    return value
+
+
 def check_alpha(alpha):
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__}")
-    alpha = float(alpha)
-    if not (np.isfinite(alpha) and alpha >= 0):
-        raise ValueError(f"alpha (the L2 penalty) must be a finite number >= 0, got {alpha!r}")
-    return alpha
+    return check_real("alpha (the L2 penalty)", alpha, 0.0)
 
 
 def _numeric(name, a):

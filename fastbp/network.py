@@ -6,7 +6,7 @@ import numpy as np
 
 from fastbp._kernels import _network as _k
 from fastbp._kernels._activations import Activation
-from fastbp._validation import check_alpha, check_dtype, check_X, check_Y
+from fastbp._validation import check_alpha, check_dtype, check_real, check_X, check_Y
 
 __all__ = ["MLP", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "INITS"]
 
@@ -98,10 +98,7 @@ class MLP:
                 "init='zeros' is refused for networks with hidden layers: every hidden unit "
                 "would compute the same thing and receive the same update forever"
             )
-        if isinstance(init_scale, bool) or not isinstance(init_scale, numbers.Real) or not (
-            0 < init_scale < np.inf
-        ):
-            raise ValueError(f"init_scale must be a finite number > 0, got {init_scale!r}")
+        init_scale = check_real("init_scale", init_scale, 0.0, low_open=True)
 
         self.layer_sizes = sizes
         self.hidden = hidden_list

@@ -18,29 +18,15 @@ Adam          m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
               p -= lr_t (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 ============  ==================================================================
 """
-import math
-import numbers
 import weakref
 
 import numpy as np
 
 from fastbp._kernels import _optimizers as _k
+from fastbp._validation import check_real
 from fastbp.schedules import as_schedule
 
 __all__ = ["Optimizer", "SGD", "AdaGrad", "RMSprop", "Adam", "get_optimizer"]
-
-
-def _check_real(name, value, low, high, low_open=False, high_open=True):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    ok = math.isfinite(value) and (value > low if low_open else value >= low) and (
-        value < high if high_open else value <= high
-    )
-    if not ok:
-        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
-        raise ValueError(f"{name} must be in {lo}{low}, {high}{hi}, got {value!r}")
-    return value
 
 
 class Optimizer:
@@ -124,7 +110,7 @@ class SGD(Optimizer):
     """
 
     def __init__(self, lr=0.01, momentum=0.0, nesterov=False):
-        self.momentum = _check_real("momentum", momentum, 0.0, 1.0)
+        self.momentum = check_real("momentum", momentum, 0.0, 1.0, high_open=True)
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
         if nesterov and self.momentum == 0:
@@ -152,7 +138,7 @@ class AdaGrad(Optimizer):
     rule, n_state = _k.Rule.ADAGRAD, 1
 
     def __init__(self, lr=0.01, eps=1e-10):
-        self.eps = _check_real("eps", eps, 0.0, math.inf, low_open=True)
+        self.eps = check_real("eps", eps, 0.0, low_open=True)
         super().__init__(lr)
 
     def _params(self):
@@ -166,8 +152,8 @@ class RMSprop(Optimizer):
     rule, n_state = _k.Rule.RMSPROP, 1
 
     def __init__(self, lr=0.01, decay=0.99, eps=1e-8):
-        self.decay = _check_real("decay", decay, 0.0, 1.0)
-        self.eps = _check_real("eps", eps, 0.0, math.inf, low_open=True)
+        self.decay = check_real("decay", decay, 0.0, 1.0, high_open=True)
+        self.eps = check_real("eps", eps, 0.0, low_open=True)
         super().__init__(lr)
 
     @property
@@ -184,9 +170,9 @@ class Adam(Optimizer):
     rule, n_state = _k.Rule.ADAM, 2
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.beta1 = _check_real("beta1", beta1, 0.0, 1.0)
-        self.beta2 = _check_real("beta2", beta2, 0.0, 1.0)
-        self.eps = _check_real("eps", eps, 0.0, math.inf, low_open=True)
+        self.beta1 = check_real("beta1", beta1, 0.0, 1.0, high_open=True)
+        self.beta2 = check_real("beta2", beta2, 0.0, 1.0, high_open=True)
+        self.eps = check_real("eps", eps, 0.0, low_open=True)
         super().__init__(lr)
 
     @property

@@ -10,10 +10,11 @@ optimizer takes ``lr``::
 
     fb.SGD(lr=fb.schedules.InverseTimeDecay(0.5, k=1e-3))
 """
-import math
 import numbers
 
 import numpy as np
+
+from fastbp._validation import check_real
 
 __all__ = [
     "Schedule",
@@ -27,21 +28,11 @@ __all__ = [
 
 
 def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
+    return check_real(name, value, 0.0, low_open=True)
 
 
 def _non_negative(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
+    return check_real(name, value, 0.0)
 
 
 class Schedule:
