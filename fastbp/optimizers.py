@@ -165,14 +165,29 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015) with bias correction."""
+    """Adam (Kingma & Ba, 2015) with bias correction.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.001
+    beta1, beta2 : float in [0, 1), defaults 0.9 and 0.999
+    eps : float > 0, default 1e-8
+    eps_hat : bool, default False
+        False: ``eps`` is added to the bias-corrected sqrt(v_hat), as in
+        torch.optim.Adam and the paper's Algorithm 1.  True: ``eps`` is the
+        epsilon-hat of the paper's "efficient" form, added to sqrt(v) before
+        the correction, as in scikit-learn's MLP.
+    """
 
     rule, n_state = _k.Rule.ADAM, 2
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, eps_hat=False):
         self.beta1 = check_real("beta1", beta1, 0.0, 1.0, high_open=True)
         self.beta2 = check_real("beta2", beta2, 0.0, 1.0, high_open=True)
         self.eps = check_real("eps", eps, 0.0, low_open=True)
+        if not isinstance(eps_hat, (bool, np.bool_)):
+            raise TypeError(f"eps_hat must be True or False, got {eps_hat!r}")
+        self.eps_hat = bool(eps_hat)
         super().__init__(lr)
 
     @property
@@ -185,10 +200,11 @@ class Adam(Optimizer):
         t = np.arange(self.t + 1, self.t + rates.shape[0] + 1, dtype=np.float64)
         root_c2 = np.sqrt(1.0 - self.beta2**t)
         c1 = 1.0 - self.beta1**t
-        return rates * root_c2 / c1, self.eps * root_c2
+        eps = np.full_like(t, self.eps) if self.eps_hat else self.eps * root_c2
+        return rates * root_c2 / c1, eps
 
     def _params(self):
-        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps, "eps_hat": self.eps_hat}
 
 
 _BY_NAME = {

@@ -115,6 +115,20 @@ def test_update_rules_match_torch_optim(kind, cls, kwargs, problem):
         np.testing.assert_allclose(mine, tp.detach().numpy(), rtol=1e-13, atol=1e-15)
 
 
+def test_adam_eps_hat_is_the_papers_efficient_form(problem):
+    # Kingma & Ba, section 2: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t),
+    # p -= lr_t m / (sqrt(v) + eps_hat)  (scikit-learn's convention)
+    p0, grads = problem
+    got = kernel_steps(fb.Adam(lr=0.01, eps=1e-3, eps_hat=True), p0, grads)
+    p, m, v = p0.copy(), np.zeros(N), np.zeros(N)
+    for t, (g, mine) in enumerate(zip(grads, got), start=1):
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        p -= 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(v) + 1e-3)
+        np.testing.assert_allclose(mine, p, rtol=1e-13)
+    assert not np.allclose(got[-1], kernel_steps(fb.Adam(lr=0.01, eps=1e-3), p0, grads)[-1], rtol=1e-6)
+
+
 def test_learning_rate_schedule_drives_the_steps(problem):
     p0, grads = problem
     sched = fb.schedules.InverseTimeDecay(0.1, k=0.5)
