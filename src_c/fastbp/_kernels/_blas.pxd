@@ -5,9 +5,9 @@
 # read as column-major is its transpose, so C = A.B in row-major is computed as
 # C^T = B^T.A^T in column-major: swap the operands, keep the flags.
 #
-# Products smaller than SMALL_PRODUCT multiply-adds run as direct loops: for the
-# tiny layers of per-example training the BLAS call overhead (argument checks,
-# dispatch) costs more than the arithmetic.
+# Single-row products (per-example training) and products smaller than
+# SMALL_PRODUCT multiply-adds run as direct loops: there the BLAS call overhead
+# (argument checks, dispatch, packing) costs more than the arithmetic.
 
 from cython cimport floating
 from scipy.linalg.cython_blas cimport dgemm, sgemm
@@ -44,17 +44,28 @@ cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha
                         floating beta, floating* c) noexcept nogil:
     """C(m,n) = alpha * A(m,k) . B(k,n) + beta * C       (forward: Z = X.W)"""
     cdef Py_ssize_t i, j, p
-    cdef floating aip
-    if m * n * k >= SMALL_PRODUCT:
+    cdef floating aip, a0, a1, a2, a3
+    cdef floating* crow
+    cdef const floating* b0
+    if m > 1 and m * n * k >= SMALL_PRODUCT:
         _gemm(c'N', c'N', <int>n, <int>m, <int>k, alpha, b, <int>n, a, <int>k,
               beta, c, <int>n)
         return
     _scale(c, m * n, beta)
     for i in range(m):
-        for p in range(k):
+        crow = c + i * n
+        # four rows of B per pass over C's row: a quarter of the loads and
+        # stores of C, and the same left-to-right sums as one row at a time
+        for p in range(0, k - 3, 4):
+            a0, a1 = alpha * a[i * k + p], alpha * a[i * k + p + 1]
+            a2, a3 = alpha * a[i * k + p + 2], alpha * a[i * k + p + 3]
+            b0 = b + p * n
+            for j in range(n):
+                crow[j] = crow[j] + a0 * b0[j] + a1 * b0[n + j] + a2 * b0[2 * n + j] + a3 * b0[3 * n + j]
+        for p in range(k - k % 4, k):
             aip = alpha * a[i * k + p]
             for j in range(n):
-                c[i * n + j] += aip * b[p * n + j]
+                crow[j] += aip * b[p * n + j]
 
 
 cdef inline void matmul_tn(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha,
@@ -63,7 +74,7 @@ cdef inline void matmul_tn(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating al
     """C(k,n) = alpha * A(m,k)^T . B(m,n) + beta * C     (weight gradient: dW = X^T.D)"""
     cdef Py_ssize_t i, j, p
     cdef floating aip
-    if m * n * k >= SMALL_PRODUCT:
+    if m > 1 and m * n * k >= SMALL_PRODUCT:
         _gemm(c'N', c'T', <int>n, <int>k, <int>m, alpha, b, <int>n, a, <int>k,
               beta, c, <int>n)
         return
@@ -81,7 +92,7 @@ cdef inline void matmul_nt(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating al
     """C(m,k) = alpha * A(m,n) . B(k,n)^T + beta * C     (back-propagation: dX = D.W^T)"""
     cdef Py_ssize_t i, j, p
     cdef floating s
-    if m * n * k >= SMALL_PRODUCT:
+    if m > 1 and m * n * k >= SMALL_PRODUCT:
         _gemm(c'T', c'N', <int>k, <int>m, <int>n, alpha, b, <int>n, a, <int>n,
               beta, c, <int>k)
         return

@@ -15,10 +15,84 @@ the values by the Python layer.
 from cython cimport floating
 from libc.math cimport isfinite
 
-from fastbp._kernels._network cimport Net, Topology, add_l2_gradient, batch_gradient
-from fastbp._kernels._optimizers cimport apply_update
+from fastbp._kernels._activations cimport mul_derivative
+from fastbp._kernels._blas cimport matmul_nt
+from fastbp._kernels._network cimport (
+    Net, Topology, add_l2_gradient, batch_gradient, forward, output_loss)
+from fastbp._kernels._optimizers cimport SGD, apply_update
+
+
+cdef extern from *:
+    void __builtin_prefetch(const void* address) noexcept nogil
+
+# Rows this many steps ahead in a shuffled order are prefetched.
+cdef enum:
+    PREFETCH_AHEAD = 8
 
 from fastbp._kernels._optimizers import STATE_VECTORS
+
+
+cdef double example_step(const Net* net, floating* params, floating* grads,
+                         floating* s1, floating* s2, const floating* x,
+                         const floating* y, floating* acts, floating* deltas,
+                         int rule, double lr, double eps, double h1, double h2,
+                         double alpha, double* sq, bint* ok) noexcept nogil:
+    """One per-example step: forward, then, layer by layer from the top, the
+    errors of the layer below (from the weights before their update) and the
+    layer's update right away, while its gradient is still in cache.
+
+    The gradient of W_l is the outer product a_{l-1} d_l (+ alpha W_l).  Plain
+    SGD without L2 applies it in the same pass (W -= lr a d); other rules
+    write it into ``grads`` and update the layer's W_l and b_l in one call.
+    Returns the example's loss; ``ok`` is cleared, and nothing is updated,
+    when the loss is not finite.  ``sq`` receives sum ||W||^2 when alpha != 0.
+    """
+    cdef Py_ssize_t L = net.n_layers, l, i, j, n_in, n_out, off
+    cdef floating* d
+    cdef floating* w
+    cdef floating* g
+    cdef const floating* a_in
+    cdef floating ai, rate = <floating>lr, a = <floating>alpha
+    cdef double loss, norm = 0
+    forward(net, params, x, 1, acts, 1)
+    loss = output_loss(net, acts + net.unit_off[L - 1], y, 1,
+                       deltas + net.unit_off[L - 1], <floating>1)
+    if not isfinite(loss):
+        ok[0] = False
+        return loss
+    for l in range(L - 1, -1, -1):
+        n_in, n_out = net.sizes[l], net.sizes[l + 1]
+        off = net.param_off[l]
+        w = params + off
+        d = deltas + net.unit_off[l]
+        a_in = x if l == 0 else acts + net.unit_off[l - 1]
+        if l > 0:
+            matmul_nt(1, n_out, n_in, <floating>1, d, w, <floating>0,
+                      deltas + net.unit_off[l - 1])
+            mul_derivative(net.acts[l - 1], deltas + net.unit_off[l - 1], a_in, n_in)
+        if alpha != 0:
+            for i in range(n_in * n_out):
+                norm += w[i] * w[i]
+        if rule == SGD and alpha == 0:
+            for i in range(n_in):
+                ai = a_in[i]
+                for j in range(n_out):
+                    w[i * n_out + j] -= rate * (ai * d[j])
+            for j in range(n_out):
+                w[n_in * n_out + j] -= rate * d[j]
+        else:
+            g = grads + off
+            for i in range(n_in):
+                ai = a_in[i]
+                for j in range(n_out):
+                    g[i * n_out + j] = ai * d[j] + a * w[i * n_out + j]
+            for j in range(n_out):
+                g[n_in * n_out + j] = d[j]
+            apply_update(rule, w, g, s1 + off if s1 != NULL else NULL,
+                         s2 + off if s2 != NULL else NULL,
+                         (n_in + 1) * n_out, lr, eps, h1, h2)
+    sq[0] = norm
+    return loss
 
 
 def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
@@ -41,8 +115,10 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
     cdef const Net* net = &top.net
     cdef Py_ssize_t n = X.shape[0], n_params = params.shape[0]
     cdef Py_ssize_t n_steps, s, start, count, n_in = X.shape[1], n_out = Y.shape[1]
-    cdef double loss_sum = 0, sq_sum = 0, batch_loss, sq
+    cdef double loss_sum = 0, sq_sum = 0, batch_loss, sq = 0
     cdef int status = 0
+    cdef bint ok = True
+    cdef Py_ssize_t row
     cdef const Py_ssize_t* order_p = NULL
     cdef floating* s1_p = NULL
     cdef floating* s2_p = NULL
@@ -77,7 +153,21 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
             xbuf_p, ybuf_p = &xbuf[0], &ybuf[0]
 
     with nogil:
-        for s in range(n_steps):
+        if batch_size == 1:
+            for s in range(n_steps):
+                row = order_p[s] if order_p != NULL else s
+                if order_p != NULL and s + PREFETCH_AHEAD < n:
+                    __builtin_prefetch(&X[order_p[s + PREFETCH_AHEAD], 0])
+                    __builtin_prefetch(&Y[order_p[s + PREFETCH_AHEAD], 0])
+                batch_loss = example_step(
+                    net, &params[0], &grads[0], s1_p, s2_p, &X[row, 0], &Y[row, 0],
+                    &acts[0], &deltas[0], rule, lr[s], eps[s], h1, h2, alpha, &sq, &ok)
+                if not ok:
+                    status = s + 1
+                    break
+                loss_sum += batch_loss
+                sq_sum += sq
+        for s in range(n_steps if batch_size > 1 else 0):
             start = s * batch_size
             count = n - start if n - start < batch_size else batch_size
             batch_loss = batch_gradient(
