@@ -63,13 +63,17 @@ class Optimizer:
         empty = np.zeros(0, dtype=dtype)
         return (self._state + (empty, empty))[:2]
 
-    def _snapshot(self):
-        return self.t, self.epochs, tuple(s.copy() for s in self._state)
+    def _save(self, buffers):
+        """Copy the state into ``buffers`` (arrays shaped like it, allocated
+        once per fit); returns the counters to hand back to _restore."""
+        for s, b in zip(self._state, buffers):
+            np.copyto(b, s)
+        return self.t, self.epochs
 
-    def _restore(self, snapshot):
-        self.t, self.epochs, saved = snapshot
-        for s, v in zip(self._state, saved):
-            np.copyto(s, v)
+    def _restore(self, counters, buffers):
+        self.t, self.epochs = counters
+        for s, b in zip(self._state, buffers):
+            np.copyto(s, b)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -79,16 +83,13 @@ class Optimizer:
     # --- the kernel's view --------------------------------------------------
     @property
     def hyper(self):
-        """(h1, h2) as the update kernel reads them."""
-        return 0.0, 0.0
+        """(eps, h1, h2, eps_hat) as the update kernel reads them."""
+        return 0.0, 0.0, 0.0, False
 
     def rates(self, n_steps):
-        """The schedule's learning rates for the next ``n_steps`` updates."""
+        """The schedule's learning rates for the next ``n_steps`` updates (one
+        rate when it is the same for all of them)."""
         return self.lr.rates(self.t, n_steps, self.epochs)
-
-    def kernel_scalars(self, rates):
-        """(lr, eps) arrays the update kernel takes for steps with these rates."""
-        return rates, np.full(rates.shape[0], getattr(self, "eps", 0.0))
 
     def _params(self):
         return {}
@@ -125,7 +126,7 @@ class SGD(Optimizer):
 
     @property
     def hyper(self):
-        return self.momentum, 0.0
+        return 0.0, self.momentum, 0.0, False
 
     def _params(self):
         return {"momentum": self.momentum, "nesterov": self.nesterov}
@@ -140,6 +141,10 @@ class AdaGrad(Optimizer):
     def __init__(self, lr=0.01, eps=1e-10):
         self.eps = check_real("eps", eps, 0.0, low_open=True)
         super().__init__(lr)
+
+    @property
+    def hyper(self):
+        return self.eps, 0.0, 0.0, False
 
     def _params(self):
         return {"eps": self.eps}
@@ -158,7 +163,7 @@ class RMSprop(Optimizer):
 
     @property
     def hyper(self):
-        return self.decay, 0.0
+        return self.eps, self.decay, 0.0, False
 
     def _params(self):
         return {"decay": self.decay, "eps": self.eps}
@@ -192,16 +197,9 @@ class Adam(Optimizer):
 
     @property
     def hyper(self):
-        return self.beta1, self.beta2
-
-    def kernel_scalars(self, rates):
-        # Fold both bias corrections into the step size and epsilon:
+        # the kernel folds both bias corrections into the step size and eps:
         # lr (m/c1) / (sqrt(v/c2) + eps) = (lr sqrt(c2)/c1) m / (sqrt(v) + eps sqrt(c2))
-        t = np.arange(self.t + 1, self.t + rates.shape[0] + 1, dtype=np.float64)
-        root_c2 = np.sqrt(1.0 - self.beta2**t)
-        c1 = 1.0 - self.beta1**t
-        eps = np.full_like(t, self.eps) if self.eps_hat else self.eps * root_c2
-        return rates * root_c2 / c1, eps
+        return self.eps, self.beta1, self.beta2, self.eps_hat
 
     def _params(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps, "eps_hat": self.eps_hat}

@@ -39,6 +39,7 @@ class Schedule:
     """Base class: subclasses define ``_rate(t)`` over a float64 array ``t``."""
 
     per = "step"
+    constant = False  # True when the rate never changes
 
     def __init__(self, lr, per="step"):
         self.lr = _positive("lr", lr)
@@ -55,10 +56,15 @@ class Schedule:
         return float(rate) if rate.ndim == 0 else rate
 
     def rates(self, first_step, n_steps, epoch):
-        """Learning rates of ``n_steps`` updates starting at update number
-        ``first_step``, in epoch number ``epoch`` (both counted from 0)."""
-        if self.per == "epoch":
-            return np.full(n_steps, self._rate(np.float64(epoch)), dtype=np.float64)
+        """Learning rates of the ``n_steps`` updates starting at update number
+        ``first_step``, in epoch number ``epoch`` (both counted from 0).
+
+        A rate that is the same for every step of the epoch (``per="epoch"``,
+        or a constant) comes back as a one-element array: the compiled loop
+        reads it for every step, and no per-step array is allocated.
+        """
+        if self.per == "epoch" or self.constant:
+            return np.array([self._rate(np.float64(epoch))], dtype=np.float64)
         t = np.arange(first_step, first_step + n_steps, dtype=np.float64)
         return np.ascontiguousarray(self._rate(t), dtype=np.float64)
 
@@ -78,6 +84,8 @@ class Schedule:
 
 class Constant(Schedule):
     """lr, whatever t."""
+
+    constant = True
 
     def _rate(self, t):
         return np.full_like(t, self.lr)

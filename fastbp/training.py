@@ -156,31 +156,36 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     gather = shuffle and batch > 1 and rows > 1
     xbuf = np.empty(rows * X.shape[1] if gather else 0, dtype=dtype)
     ybuf = np.empty(rows * Y.shape[1] if gather else 0, dtype=dtype)
+    # the state at the start of the epoch, to restore if it diverges
     saved_params = np.empty_like(params)
+    saved_state = tuple(np.empty_like(s) for s in opt._state)
     rng = np.random.default_rng(seed)
+    # shuffled in place each epoch: the order of epoch e is the e-th
+    # successive shuffle of 0..n-1
+    order = np.arange(n, dtype=np.intp) if shuffle else None
     n_steps = -(-n // batch)
-    h1, h2 = opt.hyper
+    eps, h1, h2, eps_hat = opt.hyper
 
     history = History()
     for epoch in range(epochs):
-        order = rng.permutation(n).astype(np.intp) if shuffle else None
+        if shuffle:
+            rng.shuffle(order)
         rates = opt.rates(n_steps)
-        lr, eps = opt.kernel_scalars(rates)
         np.copyto(saved_params, params)
-        saved_opt = opt._snapshot()
+        saved_counters = opt._save(saved_state)
         status, loss_sum, sq_sum = train_epoch(
-            top, params, grads, s1, s2, X, Y, order, batch, opt.rule, lr, eps,
-            h1, h2, alpha, acts, deltas, xbuf, ybuf)
-        if status != 0 or not np.isfinite(params).all():
+            top, params, grads, s1, s2, X, Y, order, batch, opt.rule, rates, opt.t,
+            eps, h1, h2, eps_hat, alpha, acts, deltas, xbuf, ybuf)
+        if status != 0:
             np.copyto(params, saved_params)
-            opt._restore(saved_opt)
-            where = f"step {status} of {n_steps}" if status else "its last update"
+            opt._restore(saved_counters, saved_state)
+            where = f"step {status} of {n_steps}" if status > 0 else "its last update"
             raise TrainingDiverged(
                 f"training diverged in epoch {epoch + 1}: the loss or the parameters became "
                 f"NaN or infinite at {where}. The network and optimizer were restored to the "
                 f"end of epoch {epoch} (of this fit call). A smaller learning rate, a smaller "
                 f"init scale or scaled inputs usually help.",
-                epoch + 1, status or None, history)
+                epoch + 1, status if status > 0 else None, history)
         opt.t += n_steps
         opt.epochs += 1
         logs = {"loss": (loss_sum + 0.5 * alpha * sq_sum) / n, "lr": float(rates[0])}

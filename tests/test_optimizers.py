@@ -55,9 +55,10 @@ def kernel_steps(opt, p, grads, dtype=np.float64):
     owner = _Owner()
     s1, s2 = opt._bind(owner, p.shape[0], np.dtype(dtype))
     out = []
+    eps, h1, h2, eps_hat = opt.hyper
     for g in grads:
-        lr, eps = opt.kernel_scalars(opt.rates(1))
-        _k.update(opt.rule, p, g.astype(dtype), s1, s2, lr[0], eps[0], *opt.hyper)
+        (lr,) = opt.rates(1)
+        _k.update(opt.rule, p, g.astype(dtype), s1, s2, lr, eps, h1, h2, eps_hat, t=opt.t + 1)
         opt.t += 1
         out.append(p.astype(np.float64))
     return out

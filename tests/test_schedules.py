@@ -23,7 +23,9 @@ def test_rates_count_steps_or_epochs():
     per_step = S.InverseTimeDecay(1.0, k=1.0)
     np.testing.assert_allclose(per_step.rates(first_step=10, n_steps=3, epoch=99), [1 / 11, 1 / 12, 1 / 13])
     per_epoch = S.InverseTimeDecay(1.0, k=1.0, per="epoch")
-    np.testing.assert_allclose(per_epoch.rates(first_step=10, n_steps=3, epoch=2), [1 / 3] * 3)
+    # the same rate for every step of the epoch comes back once
+    np.testing.assert_allclose(per_epoch.rates(first_step=10, n_steps=3, epoch=2), [1 / 3])
+    np.testing.assert_allclose(S.Constant(0.2).rates(first_step=10, n_steps=3, epoch=2), [0.2])
     # StepDecay counts epochs unless told otherwise
     assert S.StepDecay(1.0, 0.5, 2).per == "epoch"
     np.testing.assert_allclose(S.StepDecay(1.0, 0.5, 2, per="step").rates(0, 5, 0), [1, 1, 0.5, 0.5, 0.25])

@@ -32,8 +32,12 @@ def test_fit_matches_the_reference_trainer(kind, make, extra, batch_size, shuffl
     epochs = 3
     orders = None
     if shuffle:
-        order_rng = np.random.default_rng(123)
-        orders = [order_rng.permutation(10) for _ in range(epochs)]
+        # fit shuffles one index array in place, epoch after epoch
+        order_rng, order = np.random.default_rng(123), np.arange(10)
+        orders = []
+        for _ in range(epochs):
+            order_rng.shuffle(order)
+            orders.append(order.copy())
     want = ref.train(W, b, ref_activations(net), "cross_entropy", X, T,
                      ref.ReferenceOptimizer(kind, lr, **extra), epochs=epochs,
                      batch_size=batch_size or 10, alpha=alpha, orders=orders)
@@ -44,18 +48,25 @@ def test_fit_matches_the_reference_trainer(kind, make, extra, batch_size, shuffl
         np.testing.assert_allclose(got, w, rtol=1e-10, atol=1e-13)
 
 
-def test_fit_follows_a_schedule_step_by_step():
+@pytest.mark.parametrize("kind,make", [
+    ("sgd", lambda s: fb.SGD(lr=s, momentum=0.5)),
+    ("adam", lambda s: fb.Adam(lr=s)),
+], ids=["momentum", "adam"])
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_fit_follows_a_schedule_step_by_step(kind, make, batch_size):
     net = make_net([3, 4, 1], "sigmoid", "identity", "squared")
     rng = np.random.default_rng(1)
     X, T = rng.normal(size=(7, 3)), rng.normal(size=(7, 1))
     W, b = ref_params(net)
     sched = fb.schedules.ExponentialDecay(0.2, k=0.1)
-    ref.train(W, b, ref_activations(net), "squared", X, T, ref.ReferenceOptimizer("sgd", 0.2, momentum=0.5),
-              epochs=2, batch_size=2, rates=sched)
-    history = net.fit(X, T, optimizer=fb.SGD(lr=sched, momentum=0.5), epochs=2, batch_size=2)
+    ref.train(W, b, ref_activations(net), "squared", X, T,
+              ref.ReferenceOptimizer(kind, 0.2, momentum=0.5), epochs=2, batch_size=batch_size,
+              rates=sched)
+    history = net.fit(X, T, optimizer=make(sched), epochs=2, batch_size=batch_size)
     for got, w in zip(net.weights + net.biases, W + b):
         np.testing.assert_allclose(got, w, rtol=1e-12)
-    assert history.lr == [0.2, pytest.approx(0.2 * np.exp(-0.4))]  # 4 steps per epoch
+    steps_per_epoch = -(-7 // batch_size)
+    assert history.lr == [0.2, pytest.approx(0.2 * np.exp(-0.1 * steps_per_epoch))]
 
 
 def test_epoch_schedules_change_the_rate_between_epochs():
@@ -225,6 +236,18 @@ def test_divergence_stops_with_a_clear_error_and_restores_the_last_good_epoch():
     assert opt.t == good_opt.t and opt.epochs == good_opt.epochs
     np.testing.assert_array_equal(opt._state[0], good_opt._state[0])
     assert np.isfinite(net.params).all()
+
+
+def test_an_update_that_overflows_the_parameters_is_undone():
+    # a finite loss, then an update so large that the weights overflow to inf
+    net = fb.MLP([2, 3, 1], hidden="tanh", output="identity", seed=0)
+    before = net.params.copy()
+    opt = fb.SGD(lr=1e307)
+    with pytest.raises(fb.TrainingDiverged, match="at its last update") as info:
+        net.fit(np.ones((4, 2)) * 1e3, np.full(4, 1e3), optimizer=opt, epochs=3, batch_size=None)
+    assert info.value.epoch == 1 and info.value.step is None
+    np.testing.assert_array_equal(net.params, before)
+    assert opt.t == 0 and opt.epochs == 0
 
 
 # --- bad arguments -------------------------------------------------------------------

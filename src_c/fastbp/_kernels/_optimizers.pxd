@@ -11,6 +11,10 @@ cpdef enum Rule:
     ADAM = 5
 
 
+cdef void step_scalars(int rule, double lr, double eps, double h1, double h2,
+                       bint eps_hat, double t, double* lr_out,
+                       double* eps_out) noexcept nogil
+
 cdef void apply_update(int rule, floating* p, const floating* g,
                        floating* s1, floating* s2, Py_ssize_t n,
                        double lr, double eps, double h1, double h2) noexcept nogil

@@ -13,13 +13,29 @@ them:
     ADAM       m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
                p -= lr m / (sqrt(v) + eps)        (s1 = m, s2 = v, h1 = b1, h2 = b2)
 
-For Adam, Python passes lr = lr_t sqrt(1 - b2^t) / (1 - b1^t) and
+For Adam, ``step_scalars`` turns the schedule's rate and epsilon of step t
+(counted from 1) into lr = lr_t sqrt(1 - b2^t) / (1 - b1^t) and
 eps = eps sqrt(1 - b2^t): the bias-corrected rule of Kingma & Ba (as in
-torch.optim.Adam) with one division per element.
+torch.optim.Adam) with one division per element; with ``eps_hat`` epsilon is
+passed unscaled (the paper's "efficient" form, as in scikit-learn).
 """
 
 from cython cimport floating
-from libc.math cimport sqrt, sqrtf
+from libc.math cimport pow, sqrt, sqrtf
+
+
+cdef void step_scalars(int rule, double lr, double eps, double h1, double h2,
+                       bint eps_hat, double t, double* lr_out,
+                       double* eps_out) noexcept nogil:
+    """The (lr, eps) that apply_update takes for step t (from 1) of ``rule``."""
+    cdef double root_c2
+    if rule == ADAM:
+        root_c2 = sqrt(1.0 - pow(h2, t))
+        lr_out[0] = lr * root_c2 / (1.0 - pow(h1, t))
+        eps_out[0] = eps if eps_hat else eps * root_c2
+    else:
+        lr_out[0] = lr
+        eps_out[0] = eps
 
 
 cdef inline floating _sqrt(floating x) noexcept nogil:
@@ -67,9 +83,10 @@ STATE_VECTORS = {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAGRAD: 1, RMSPROP: 1, ADAM:
 
 def update(int rule, floating[::1] params, const floating[::1] grads,
            floating[::1] s1, floating[::1] s2, double lr, double eps=0.0,
-           double h1=0.0, double h2=0.0):
-    """One step of ``rule`` over the flat vectors, in place."""
+           double h1=0.0, double h2=0.0, bint eps_hat=False, double t=1):
+    """Step number ``t`` (from 1) of ``rule`` over the flat vectors, in place."""
     cdef Py_ssize_t n = params.shape[0]
+    cdef double step_lr, step_eps
     if rule not in STATE_VECTORS:
         raise ValueError(f"unknown update rule {rule}")
     if grads.shape[0] != n:
@@ -81,7 +98,8 @@ def update(int rule, floating[::1] params, const floating[::1] grads,
     if n == 0:
         return
     with nogil:
+        step_scalars(rule, lr, eps, h1, h2, eps_hat, t, &step_lr, &step_eps)
         apply_update(rule, &params[0], &grads[0],
                      &s1[0] if s1.shape[0] else <floating*>NULL,
                      &s2[0] if s2.shape[0] else <floating*>NULL,
-                     n, lr, eps, h1, h2)
+                     n, step_lr, step_eps, h1, h2)

@@ -2,9 +2,9 @@
 
 For every batch: gather its rows, forward, backward, L2 term, optimizer
 update, with the GIL released and no Python object touched.  Python decides
-everything else beforehand: the epoch's sample order, the learning rate (and
-for Adam the bias-corrected step size and epsilon) of every step, and the
-buffers, which are allocated once per fit.
+everything else beforehand: the epoch's sample order, the learning rate of
+every step (one rate when it is constant over the epoch), and the buffers,
+which are allocated once per fit.
 
 Invariants: params, grads, s1, s2, X, Y and the buffers share one dtype
 (float32 or float64) and are C-contiguous; ``order`` (or None for the rows in
@@ -19,7 +19,7 @@ from fastbp._kernels._activations cimport mul_derivative
 from fastbp._kernels._blas cimport matmul_nt
 from fastbp._kernels._network cimport (
     Net, Topology, add_l2_gradient, batch_gradient, forward, output_loss)
-from fastbp._kernels._optimizers cimport SGD, apply_update
+from fastbp._kernels._optimizers cimport SGD, apply_update, step_scalars
 
 
 cdef extern from *:
@@ -99,15 +99,21 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
                 floating[::1] s1, floating[::1] s2,
                 const floating[:, ::1] X, const floating[:, ::1] Y,
                 const Py_ssize_t[::1] order, Py_ssize_t batch_size,
-                int rule, const double[::1] lr, const double[::1] eps,
-                double h1, double h2, double alpha,
+                int rule, const double[::1] lr, Py_ssize_t t0, double eps,
+                double h1, double h2, bint eps_hat, double alpha,
                 floating[::1] acts, floating[::1] deltas,
                 floating[::1] xbuf, floating[::1] ybuf):
     """Run every step of one epoch; returns (status, loss_sum, sq_sum).
 
-    ``status`` is 0 when every batch loss was finite, else 1 + the index of
-    the first step whose loss (or L2 term) was NaN or infinite: training
-    stopped there, before that step's update.  ``loss_sum`` adds up the
+    ``lr`` holds the schedule's rate of every step, or one rate for all;
+    ``t0`` is the number of updates applied before this epoch (Adam's bias
+    correction counts from it).
+
+    ``status`` is 0 when every batch loss was finite and the parameters are
+    finite at the end; 1 + the index of the first step whose loss (or L2
+    term) was NaN or infinite (training stopped there, before that step's
+    update); or -1 when the losses were finite but the last updates made a
+    parameter NaN or infinite.  ``loss_sum`` adds up the
     per-example losses of the steps run, each at the parameters its batch saw;
     ``sq_sum`` adds up batch size * sum ||W||^2 (only computed when alpha != 0).
     """
@@ -118,7 +124,8 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
     cdef double loss_sum = 0, sq_sum = 0, batch_loss, sq = 0
     cdef int status = 0
     cdef bint ok = True
-    cdef Py_ssize_t row
+    cdef Py_ssize_t row, lr_stride, i
+    cdef double step_lr, step_eps
     cdef const Py_ssize_t* order_p = NULL
     cdef floating* s1_p = NULL
     cdef floating* s2_p = NULL
@@ -130,8 +137,9 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     n_steps = (n + batch_size - 1) // batch_size
-    if lr.shape[0] != n_steps or eps.shape[0] != n_steps:
-        raise ValueError(f"need {n_steps} step rates, got {lr.shape[0]} and {eps.shape[0]}")
+    if lr.shape[0] != n_steps and lr.shape[0] != 1:
+        raise ValueError(f"need {n_steps} step rates (or one for all), got {lr.shape[0]}")
+    lr_stride = 1 if lr.shape[0] == n_steps else 0
     needed = STATE_VECTORS.get(rule)
     if needed is None:
         raise ValueError(f"unknown update rule {rule}")
@@ -159,9 +167,11 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
                 if order_p != NULL and s + PREFETCH_AHEAD < n:
                     __builtin_prefetch(&X[order_p[s + PREFETCH_AHEAD], 0])
                     __builtin_prefetch(&Y[order_p[s + PREFETCH_AHEAD], 0])
+                step_scalars(rule, lr[s * lr_stride], eps, h1, h2, eps_hat,
+                             <double>(t0 + s + 1), &step_lr, &step_eps)
                 batch_loss = example_step(
                     net, &params[0], &grads[0], s1_p, s2_p, &X[row, 0], &Y[row, 0],
-                    &acts[0], &deltas[0], rule, lr[s], eps[s], h1, h2, alpha, &sq, &ok)
+                    &acts[0], &deltas[0], rule, step_lr, step_eps, h1, h2, alpha, &sq, &ok)
                 if not ok:
                     status = s + 1
                     break
@@ -182,6 +192,13 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
                 break
             loss_sum += batch_loss
             sq_sum += count * sq
+            step_scalars(rule, lr[s * lr_stride], eps, h1, h2, eps_hat,
+                         <double>(t0 + s + 1), &step_lr, &step_eps)
             apply_update(rule, &params[0], &grads[0], s1_p, s2_p, n_params,
-                         lr[s], eps[s], h1, h2)
+                         step_lr, step_eps, h1, h2)
+        if status == 0:
+            for i in range(n_params):
+                if not isfinite(params[i]):
+                    status = -1
+                    break
     return status, loss_sum, sq_sum
