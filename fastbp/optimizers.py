@@ -1,4 +1,4 @@
-"""Optimizers: hyperparameters, state, and the per-step scalars for the kernels.
+"""Optimizers: hyperparameters and state, as the update kernels read them.
 
 Each optimizer is a small object.  It keeps its state (update count, moment
 estimates) between ``fit`` calls on the same network, so two calls of one epoch

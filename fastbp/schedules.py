@@ -3,7 +3,8 @@
 A schedule is a pure function from a counter ``t`` to a learning rate.  ``t``
 counts optimizer updates from 0, or epochs from 0 for a schedule built with
 ``per="epoch"``.  The training loop evaluates the schedule for every step of an
-epoch at once, as an array, and hands the array to the compiled loop.
+epoch at once, as an array (one value when the rate is constant over the
+epoch), and hands it to the compiled loop.
 
 Schedules are small picklable objects (no closures), usable wherever an
 optimizer takes ``lr``::
