@@ -135,4 +135,25 @@ def check_Y(Y, n_samples, n_outputs, dtype, output, loss, name="Y"):
             f"cross-entropy targets in {name} must lie in [0, 1] (probabilities or 0/1 labels), "
             f"got values from {Y.min()} to {Y.max()}"
         )
+    if loss == "poisson" and Y.min() < 0:
+        raise ValueError(f"Poisson targets in {name} must be >= 0 (counts or rates), got {Y.min()}")
     return Y
+
+
+def check_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
+    """None, or the weights as a C-contiguous (n_samples,) array of ``dtype``:
+    finite, >= 0, not all zero."""
+    if sample_weight is None:
+        return None
+    w = _numeric(name, sample_weight)
+    if w.ndim == 0:
+        w = np.full(n_samples, w)
+    if w.shape != (n_samples,):
+        raise ValueError(f"{name} must have shape ({n_samples},), one weight per sample, got {w.shape}")
+    converted = _convert(w, dtype)
+    _finite(name, converted, w)
+    if (converted < 0).any():
+        raise ValueError(f"{name} must be >= 0, got a minimum of {converted.min()}")
+    if not converted.sum() > 0:
+        raise ValueError(f"{name} sums to zero: at least one sample needs a positive weight")
+    return converted

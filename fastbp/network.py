@@ -6,13 +6,15 @@ import numpy as np
 
 from fastbp._kernels import _network as _k
 from fastbp._kernels._activations import Activation
-from fastbp._validation import check_alpha, check_dtype, check_real, check_X, check_Y
+from fastbp._validation import (
+    check_alpha, check_dtype, check_real, check_sample_weight, check_X, check_Y)
 
 __all__ = ["MLP", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "INITS"]
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
-OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "identity", "tanh", "relu")
-LOSSES = {"squared": _k.Loss.SQUARED, "cross_entropy": _k.Loss.CROSS_ENTROPY}
+OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "identity", "tanh", "relu", "exp")
+LOSSES = {"squared": _k.Loss.SQUARED, "cross_entropy": _k.Loss.CROSS_ENTROPY,
+          "poisson": _k.Loss.POISSON}
 INITS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "uniform", "zeros")
 
 # Buffers for one pass hold at most this many values per buffer: large data
@@ -44,11 +46,14 @@ class MLP:
         Activation of the hidden layers ("sigmoid", "tanh", "relu",
         "identity"): one for all, or one per hidden layer.
     output : str, default "sigmoid"
-        Output activation: "sigmoid", "softmax", "identity", "tanh" or "relu".
-    loss : {"squared", "cross_entropy"}, default "squared"
+        Output activation: "sigmoid", "softmax", "identity", "tanh", "relu"
+        or "exp".
+    loss : {"squared", "cross_entropy", "poisson"}, default "squared"
         Per example: squared 1/2 sum_k (o_k - t_k)^2; cross-entropy
         -sum_k t_k log o_k with a softmax output, or the binary log loss
-        -sum_k [t_k log o_k + (1 - t_k) log(1 - o_k)] with a sigmoid output.
+        -sum_k [t_k log o_k + (1 - t_k) log(1 - o_k)] with a sigmoid output;
+        Poisson sum_k (o_k - t_k log o_k + t_k log t_k - t_k) (half the
+        Poisson deviance; targets >= 0) with an exp output.
     init : str, default "glorot_uniform"
         Weight initialization: "glorot_uniform", "glorot_normal",
         "he_uniform", "he_normal", "uniform" (U(-init_scale, init_scale)), or
@@ -89,6 +94,8 @@ class MLP:
                 f"loss='cross_entropy' needs output='softmax' (or 'sigmoid' for binary/multilabel "
                 f"targets), got output={output!r}"
             )
+        if loss == "poisson" and output != "exp":
+            raise ValueError(f"loss='poisson' needs output='exp', got output={output!r}")
         if output == "softmax" and sizes[-1] < 2:
             raise ValueError("a softmax output needs at least 2 units")
         if init not in INITS:
@@ -222,6 +229,9 @@ class MLP:
     def _check_Y(self, Y, n_samples, name="Y"):
         return check_Y(Y, n_samples, self.n_outputs, self.dtype, self.output, self.loss_name, name)
 
+    def _check_weights(self, sample_weight, n_samples, name="sample_weight"):
+        return check_sample_weight(sample_weight, n_samples, self.dtype, name)
+
     def _buffer(self, rows):
         return np.empty(rows * self._topology.n_units, dtype=self.dtype)
 
@@ -233,31 +243,34 @@ class MLP:
         _k.forward_dataset(self._topology, self._params, X, out, acts)
         return out
 
-    def loss(self, X, Y, alpha=0.0):
-        """Mean over the examples of the per-example loss, plus
-        alpha/2 * sum_l ||W_l||^2 (biases are not penalized)."""
+    def loss(self, X, Y, alpha=0.0, sample_weight=None):
+        """Mean over the examples of the per-example loss (weighted:
+        sum_i w_i loss_i / sum_i w_i), plus alpha/2 * sum_l ||W_l||^2 (biases
+        are not penalized)."""
         alpha = check_alpha(alpha)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
-        return self._loss(X, Y, alpha)
+        return self._loss(X, Y, alpha, self._check_weights(sample_weight, X.shape[0]))
 
-    def _loss(self, X, Y, alpha):
+    def _loss(self, X, Y, alpha, sample_weight=None):
         acts = self._buffer(rows_per_pass(X.shape[0], self._topology.n_units))
-        total = _k.loss_dataset(self._topology, self._params, X, Y, acts)
-        return total / X.shape[0] + 0.5 * alpha * self._weights_sq_norm()
+        total = _k.loss_dataset(self._topology, self._params, X, Y, sample_weight, acts)
+        weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        return total / weight + 0.5 * alpha * self._weights_sq_norm()
 
     def _weights_sq_norm(self):
         return float(sum(np.dot(w.ravel(), w.ravel()) for w in self.weights))
 
-    def gradients(self, X, Y, alpha=0.0):
-        """The gradient of ``loss(X, Y, alpha)``: (list of dW, list of db), with
-        the shapes of ``weights`` and ``biases``."""
+    def gradients(self, X, Y, alpha=0.0, sample_weight=None):
+        """The gradient of ``loss(X, Y, alpha, sample_weight)``: (list of dW,
+        list of db), with the shapes of ``weights`` and ``biases``."""
         alpha = check_alpha(alpha)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
+        sample_weight = self._check_weights(sample_weight, X.shape[0])
         grads = np.empty_like(self._params)
         rows = rows_per_pass(X.shape[0], self._topology.n_units)
-        _k.gradient_dataset(self._topology, self._params, X, Y, grads,
+        _k.gradient_dataset(self._topology, self._params, X, Y, sample_weight, grads,
                             self._buffer(rows), self._buffer(rows), alpha)
         off = self._topology.param_offsets
         dW, db = [], []
@@ -267,7 +280,7 @@ class MLP:
         return dW, db
 
     def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
-            seed=None, validation_data=None, callbacks=None, verbose=False):
+            seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None):
         """Train by backpropagation; returns a :class:`fastbp.History`.
 
         See :func:`fastbp.training.fit` for the parameters.
@@ -276,4 +289,4 @@ class MLP:
 
         return fit(self, X, Y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
                    alpha=alpha, shuffle=shuffle, seed=seed, validation_data=validation_data,
-                   callbacks=callbacks, verbose=verbose)
+                   callbacks=callbacks, verbose=verbose, sample_weight=sample_weight)

@@ -108,17 +108,28 @@ class SGD(Optimizer):
     momentum : float in [0, 1), default 0
     nesterov : bool, default False
         Nesterov's accelerated gradient (needs ``momentum > 0``).
+    lr_in_velocity : bool, default False
+        False (torch.optim): v = mu v + g, p -= lr v (Nesterov: p -= lr (g + mu v)).
+        True (Sutskever et al. 2013, scikit-learn): v = mu v - lr g, p += v
+        (Nesterov: p += mu v - lr g).  The two agree while the rate is
+        constant and differ once a schedule changes it.
     """
 
-    def __init__(self, lr=0.01, momentum=0.0, nesterov=False):
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, lr_in_velocity=False):
         self.momentum = check_real("momentum", momentum, 0.0, 1.0, high_open=True)
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
         if nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0")
         self.nesterov = bool(nesterov)
+        if not isinstance(lr_in_velocity, (bool, np.bool_)):
+            raise TypeError(f"lr_in_velocity must be True or False, got {lr_in_velocity!r}")
+        self.lr_in_velocity = bool(lr_in_velocity)
         if self.momentum == 0:
             self.rule, self.n_state = _k.Rule.SGD, 0
+        elif self.lr_in_velocity:
+            self.rule = _k.Rule.VELOCITY_NESTEROV if self.nesterov else _k.Rule.VELOCITY
+            self.n_state = 1
         else:
             self.rule = _k.Rule.NESTEROV if self.nesterov else _k.Rule.MOMENTUM
             self.n_state = 1
@@ -129,7 +140,8 @@ class SGD(Optimizer):
         return 0.0, self.momentum, 0.0, False
 
     def _params(self):
-        return {"momentum": self.momentum, "nesterov": self.nesterov}
+        return {"momentum": self.momentum, "nesterov": self.nesterov,
+                "lr_in_velocity": self.lr_in_velocity}
 
 
 class AdaGrad(Optimizer):

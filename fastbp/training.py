@@ -10,7 +10,7 @@ from fastbp._validation import check_alpha, check_int
 from fastbp.network import rows_per_pass
 from fastbp.optimizers import get_optimizer
 
-__all__ = ["fit", "History", "TrainingDiverged"]
+__all__ = ["fit", "History", "TrainingDiverged", "EpochRunner"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -82,8 +82,76 @@ def _run_callbacks(callbacks, epoch, logs):
     return stop
 
 
+class EpochRunner:
+    """Runs the epochs of one training session: owns the buffers (allocated
+    once), the sample order, and the snapshot that a diverged epoch is rolled
+    back to.  ``fit`` and the scikit-learn estimators both train through it.
+
+    ``X``, ``Y`` and ``sample_weight`` must already be checked and converted
+    (``net._check_X`` and friends).  ``l2_per_weight`` divides alpha by each
+    batch's weight sum (scikit-learn's convention) instead of adding
+    alpha/2 sum ||W||^2 once per batch.
+    """
+
+    def __init__(self, net, X, Y, optimizer, batch_size, alpha=0.0, shuffle=False, seed=None,
+                 sample_weight=None, l2_per_weight=False):
+        self.net, self.X, self.Y, self.opt = net, X, Y, optimizer
+        self.sample_weight = sample_weight
+        self.batch, self.alpha, self.l2_per_weight = batch_size, alpha, l2_per_weight
+        n, dtype = X.shape[0], net.dtype
+        params = net.params
+        self.grads = np.empty_like(params)
+        self.s1, self.s2 = optimizer._bind(net, params.shape[0], dtype)
+        rows = rows_per_pass(batch_size, net._topology.n_units)
+        self.acts, self.deltas = net._buffer(rows), net._buffer(rows)
+        gather = shuffle and batch_size > 1 and rows > 1
+        self.gather = np.empty(rows * (X.shape[1] + Y.shape[1] + 1) if gather else 0, dtype=dtype)
+        # the state at the start of the epoch, to restore if it diverges
+        self.saved_params = np.empty_like(params)
+        self.saved_state = tuple(np.empty_like(s) for s in optimizer._state)
+        self.rng = np.random.default_rng(seed)
+        # shuffled in place each epoch: the order of epoch e is the e-th
+        # successive shuffle of 0..n-1
+        self.order = np.arange(n, dtype=np.intp) if shuffle else None
+        self.n_steps = -(-n // batch_size)
+
+    def run_epoch(self, epoch):
+        """Train one epoch; returns (loss, lr) as History records them.
+
+        Raises TrainingDiverged (``epoch`` names it) after restoring the
+        network and the optimizer to where they were before the epoch.
+        """
+        net, opt = self.net, self.opt
+        params = net.params
+        if self.order is not None:
+            self.rng.shuffle(self.order)
+        rates = opt.rates(self.n_steps)
+        eps, h1, h2, eps_hat = opt.hyper
+        np.copyto(self.saved_params, params)
+        counters = opt._save(self.saved_state)
+        status, loss_sum, sq_sum, updates = train_epoch(
+            net._topology, params, self.grads, self.s1, self.s2, self.X, self.Y,
+            self.sample_weight, self.order, self.batch, opt.rule, rates, opt.t,
+            eps, h1, h2, eps_hat, self.alpha, self.l2_per_weight,
+            self.acts, self.deltas, self.gather)
+        if status != 0:
+            np.copyto(params, self.saved_params)
+            opt._restore(counters, self.saved_state)
+            where = f"step {status} of {self.n_steps}" if status > 0 else "its last update"
+            raise TrainingDiverged(
+                f"training diverged in epoch {epoch}: the loss or the parameters became "
+                f"NaN or infinite at {where}. The network and optimizer were restored to "
+                f"where they were before that epoch. A smaller learning rate, a smaller "
+                f"init scale or scaled inputs usually help.",
+                epoch, status if status > 0 else None, None)
+        opt.t += updates
+        opt.epochs += 1
+        n = self.X.shape[0]
+        return (loss_sum + 0.5 * self.alpha * sq_sum) / n, float(rates[0])
+
+
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
-        seed=None, validation_data=None, callbacks=None, verbose=False):
+        seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None):
     """Train ``net`` by backpropagation.
 
     Parameters
@@ -117,6 +185,10 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         Returning True stops training after that epoch.
     verbose : bool, default False
         Print one line per epoch.
+    sample_weight : array-like (n_samples,), optional
+        Non-negative weights: each batch then minimizes
+        sum_i w_i loss_i / sum_i w_i (+ the L2 term); a batch whose weights
+        are all zero is skipped.
 
     Returns
     -------
@@ -130,6 +202,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     """
     X = net._check_X(X)
     Y = net._check_Y(Y, X.shape[0])
+    sample_weight = net._check_weights(sample_weight, X.shape[0])
     opt = get_optimizer(optimizer)
     epochs = check_int("epochs", epochs, 0)
     n = X.shape[0]
@@ -146,57 +219,23 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         Y_val = net._check_Y(Y_val, X_val.shape[0], "Y_val")
     callbacks = _check_callbacks(callbacks)
 
-    # Every buffer is allocated here, once per fit.
-    top, dtype = net._topology, net.dtype
-    params = net.params
-    grads = np.empty_like(params)
-    s1, s2 = opt._bind(net, params.shape[0], dtype)
-    rows = rows_per_pass(batch, top.n_units)
-    acts, deltas = net._buffer(rows), net._buffer(rows)
-    gather = shuffle and batch > 1 and rows > 1
-    xbuf = np.empty(rows * X.shape[1] if gather else 0, dtype=dtype)
-    ybuf = np.empty(rows * Y.shape[1] if gather else 0, dtype=dtype)
-    # the state at the start of the epoch, to restore if it diverges
-    saved_params = np.empty_like(params)
-    saved_state = tuple(np.empty_like(s) for s in opt._state)
-    rng = np.random.default_rng(seed)
-    # shuffled in place each epoch: the order of epoch e is the e-th
-    # successive shuffle of 0..n-1
-    order = np.arange(n, dtype=np.intp) if shuffle else None
-    n_steps = -(-n // batch)
-    eps, h1, h2, eps_hat = opt.hyper
-
+    runner = EpochRunner(net, X, Y, opt, batch, alpha, shuffle, seed, sample_weight)
     history = History()
     for epoch in range(epochs):
-        if shuffle:
-            rng.shuffle(order)
-        rates = opt.rates(n_steps)
-        np.copyto(saved_params, params)
-        saved_counters = opt._save(saved_state)
-        status, loss_sum, sq_sum = train_epoch(
-            top, params, grads, s1, s2, X, Y, order, batch, opt.rule, rates, opt.t,
-            eps, h1, h2, eps_hat, alpha, acts, deltas, xbuf, ybuf)
-        if status != 0:
-            np.copyto(params, saved_params)
-            opt._restore(saved_counters, saved_state)
-            where = f"step {status} of {n_steps}" if status > 0 else "its last update"
-            raise TrainingDiverged(
-                f"training diverged in epoch {epoch + 1}: the loss or the parameters became "
-                f"NaN or infinite at {where}. The network and optimizer were restored to the "
-                f"end of epoch {epoch} (of this fit call). A smaller learning rate, a smaller "
-                f"init scale or scaled inputs usually help.",
-                epoch + 1, status if status > 0 else None, history)
-        opt.t += n_steps
-        opt.epochs += 1
-        logs = {"loss": (loss_sum + 0.5 * alpha * sq_sum) / n, "lr": float(rates[0])}
-        history.loss.append(logs["loss"])
-        history.lr.append(logs["lr"])
+        try:
+            loss, lr = runner.run_epoch(epoch + 1)
+        except TrainingDiverged as err:
+            err.history = history
+            raise
+        logs = {"loss": loss, "lr": lr}
+        history.loss.append(loss)
+        history.lr.append(lr)
         if validation_data is not None:
             logs["val_loss"] = net._loss(X_val, Y_val, alpha)
             history.val_loss.append(logs["val_loss"])
         if verbose:
             extra = f" - val_loss {logs['val_loss']:.6g}" if "val_loss" in logs else ""
-            print(f"epoch {epoch + 1}/{epochs} - loss {logs['loss']:.6g}{extra} - lr {logs['lr']:.4g}")
+            print(f"epoch {epoch + 1}/{epochs} - loss {loss:.6g}{extra} - lr {lr:.4g}")
         if _run_callbacks(callbacks, epoch, logs):
             break
     return history

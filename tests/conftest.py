@@ -30,6 +30,8 @@ def targets(net, n, rng):
     k = net.n_outputs
     if net.output == "softmax":
         return np.eye(k)[rng.integers(0, k, n)]
+    if net.loss_name == "poisson":
+        return rng.poisson(1.5, (n, k)).astype(float)
     if net.loss_name == "cross_entropy" or net.output == "sigmoid":
         return rng.uniform(0.05, 0.95, (n, k))
     return rng.normal(size=(n, k))
@@ -50,5 +52,6 @@ OUTPUT_LOSS = [
     ("sigmoid", "squared"), ("identity", "squared"), ("tanh", "squared"),
     ("relu", "squared"), ("softmax", "squared"),
     ("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"),
+    ("exp", "poisson"), ("exp", "squared"),
 ]
 HIDDEN = ["sigmoid", "tanh", "relu", "identity"]

@@ -176,6 +176,69 @@ def test_gradients_match_central_finite_differences(hidden, output, loss, depth)
         assert rel < 1e-6, rel
 
 
+@pytest.mark.parametrize("output,loss", [("softmax", "cross_entropy"), ("identity", "squared"),
+                                         ("exp", "poisson")])
+def test_weighted_loss_and_gradients(output, loss, dtype):
+    net = make_net([4, 6, 3], "tanh", output, loss, dtype=dtype, scale=0.3)
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(9, 4))
+    T = targets(net, 9, rng)
+    w = rng.uniform(0, 3, 9)
+    w[2] = 0.0
+    W, b = ref_params(net)
+    Xd, Td = X.astype(dtype).astype(float), T.astype(dtype).astype(float)
+    wd = w.astype(dtype).astype(float)
+    tol = tolerance(dtype)
+    want = ref.loss(W, b, ref_activations(net), loss, Xd, Td, 0.2, wd)
+    assert net.loss(X, T, alpha=0.2, sample_weight=w) == pytest.approx(want, rel=tol * 10)
+    dW, db = net.gradients(X, T, alpha=0.2, sample_weight=w)
+    rW, rb = ref.gradients(W, b, ref_activations(net), loss, Xd, Td, 0.2, wd)
+    for got, want in zip(dW + db, rW + rb):
+        np.testing.assert_allclose(got, want, rtol=tol * 100, atol=tol * 10)
+    # integer weights mean repeated examples
+    reps = np.array([1, 2, 0, 1, 3, 1, 1, 2, 1])
+    np.testing.assert_allclose(net.loss(X, T, sample_weight=reps),
+                               net.loss(np.repeat(X, reps, axis=0), np.repeat(T, reps, axis=0)),
+                               rtol=tol * 10)
+
+
+def test_weighted_gradients_match_finite_differences():
+    net = make_net([3, 4, 2], "sigmoid", "exp", "poisson", scale=0.5)
+    rng = np.random.default_rng(2)
+    X, T, w = rng.normal(size=(5, 3)), rng.poisson(2.0, (5, 2)).astype(float), rng.uniform(0.1, 2, 5)
+    dW, db = net.gradients(X, T, 0.1, sample_weight=w)
+    analytic = np.concatenate([np.concatenate([a.ravel(), c]) for a, c in zip(dW, db)])
+    flat, h = net.params, 1e-6
+    numeric = np.empty_like(flat)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        up = net.loss(X, T, 0.1, sample_weight=w)
+        flat[i] = old - h
+        numeric[i] = (up - net.loss(X, T, 0.1, sample_weight=w)) / (2 * h)
+        flat[i] = old
+    assert np.linalg.norm(analytic - numeric) / np.linalg.norm(analytic + numeric) < 1e-6
+
+
+def test_bad_sample_weights_are_refused():
+    net = make_net([2, 3, 1], "tanh", "identity", "squared")
+    X, y = np.ones((3, 2)), np.zeros(3)
+    for w, match in [(np.ones(2), r"shape \(3,\)"), (np.array([1, -1, 1]), ">= 0"),
+                     (np.zeros(3), "sums to zero"), (np.array([1, np.nan, 1]), "NaN"),
+                     (np.array(["a", "b", "c"]), "real numbers")]:
+        with pytest.raises((ValueError, TypeError), match=match):
+            net.loss(X, y, sample_weight=w)
+    assert net.loss(X, y, sample_weight=2.0) == net.loss(X, y)
+
+
+def test_poisson_needs_exp_output_and_non_negative_targets():
+    with pytest.raises(ValueError, match="loss='poisson' needs output='exp'"):
+        fb.MLP([2, 3, 1], output="identity", loss="poisson")
+    net = fb.MLP([2, 3, 1], output="exp", loss="poisson", seed=0)
+    with pytest.raises(ValueError, match="Poisson targets in Y must be >= 0"):
+        net.loss(np.ones((2, 2)), [1.0, -1.0])
+
+
 def test_gradients_of_a_network_without_hidden_layers():
     net = make_net([3, 2], [], "softmax", "cross_entropy")
     X = np.random.default_rng(0).normal(size=(4, 3))

@@ -214,6 +214,68 @@ def test_the_loss_reported_is_the_running_mean_of_the_batch_losses():
     np.testing.assert_allclose(net.params, probe.params, rtol=1e-14)
 
 
+@pytest.mark.parametrize("batch_size", [1, 3, None])
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("l2_per_weight", [False, True])
+def test_weighted_training_matches_the_reference(batch_size, shuffle, l2_per_weight):
+    from fastbp.training import EpochRunner
+    net = make_net([3, 5, 2], "relu", "softmax", "cross_entropy", seed=4)
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(10, 3))
+    T = targets(net, 10, rng)
+    w = rng.uniform(0.2, 2.0, 10)
+    w[[1, 2, 3]] = 0.0  # with batch_size 3, the first batch counts for nothing
+    W, b = ref_params(net)
+    orders = None
+    if shuffle:
+        order_rng, order = np.random.default_rng(9), np.arange(10)
+        orders = []
+        for _ in range(3):
+            order_rng.shuffle(order)
+            orders.append(order.copy())
+    want = ref.train(W, b, ref_activations(net), "cross_entropy", X, T,
+                     ref.ReferenceOptimizer("adam", 0.01), epochs=3, batch_size=batch_size or 10,
+                     alpha=0.05, orders=orders, sample_weight=w, l2_per_weight=l2_per_weight)
+    runner = EpochRunner(net, net._check_X(X), net._check_Y(T, 10), fb.Adam(lr=0.01),
+                         batch_size or 10, alpha=0.05, shuffle=shuffle, seed=9,
+                         sample_weight=net._check_weights(w, 10), l2_per_weight=l2_per_weight)
+    got = [runner.run_epoch(e + 1)[0] for e in range(3)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    for a, r in zip(net.weights + net.biases, W + b):
+        np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-13)
+
+
+def test_fit_takes_sample_weights():
+    X, y = _spiral(20)
+    a = fb.MLP([2, 5, 2], hidden="tanh", output="softmax", loss="cross_entropy", seed=0)
+    b = a.copy()
+    reps = np.tile([1, 2], 20)
+    a.fit(X, y, optimizer=fb.SGD(lr=0.1), epochs=3, batch_size=None, sample_weight=reps)
+    b.fit(np.repeat(X, reps, axis=0), np.repeat(y, reps), optimizer=fb.SGD(lr=0.1), epochs=3,
+          batch_size=None)
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-12)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_lr_in_velocity_momentum_matches_the_reference_under_a_schedule(nesterov):
+    net = make_net([3, 4, 1], "tanh", "identity", "squared")
+    rng = np.random.default_rng(3)
+    X, T = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    W, b = ref_params(net)
+    sched = fb.schedules.InverseTimeDecay(0.1, k=0.3)
+    ref.train(W, b, ref_activations(net), "squared", X, T,
+              ref.ReferenceOptimizer("sgd", 0.1, momentum=0.9, nesterov=nesterov, lr_in_velocity=True),
+              epochs=2, batch_size=2, rates=sched)
+    net.fit(X, T, optimizer=fb.SGD(lr=sched, momentum=0.9, nesterov=nesterov, lr_in_velocity=True),
+            epochs=2, batch_size=2)
+    for got, w in zip(net.weights + net.biases, W + b):
+        np.testing.assert_allclose(got, w, rtol=1e-12)
+    # with a changing rate the two momentum forms part ways
+    other = make_net([3, 4, 1], "tanh", "identity", "squared")
+    other.fit(X, T, optimizer=fb.SGD(lr=sched, momentum=0.9, nesterov=nesterov), epochs=2, batch_size=2)
+    assert not np.allclose(other.params, net.params, rtol=1e-6)
+
+
 # --- divergence ------------------------------------------------------------------
 def test_divergence_stops_with_a_clear_error_and_restores_the_last_good_epoch():
     rng = np.random.default_rng(0)

@@ -1,6 +1,6 @@
 # Activation functions applied in place over row-major (rows, cols) buffers,
 # and their derivatives taken from the activations (outputs), as in the lecture:
-# sigmoid o(1-o), tanh 1-o^2, ReLU 1 where o > 0 else 0, identity 1.
+# sigmoid o(1-o), tanh 1-o^2, ReLU 1 where o > 0 else 0, identity 1, exp o.
 
 from cython cimport floating
 from libc.math cimport exp, expf, tanh, tanhf
@@ -11,6 +11,7 @@ cpdef enum Activation:
     TANH = 2
     RELU = 3
     SOFTMAX = 4
+    EXP = 5
 
 
 cdef inline floating _exp(floating x) noexcept nogil:
@@ -45,6 +46,9 @@ cdef inline void add_bias_activate(int act, floating* z, const floating* bias,
             for j in range(cols):
                 v = row[j] + bias[j]
                 row[j] = v if v > 0 else 0
+        elif act == EXP:
+            for j in range(cols):
+                row[j] = _exp(row[j] + bias[j])
         elif act == SOFTMAX:
             # subtract the row maximum so exp never overflows
             for j in range(cols):
@@ -79,3 +83,6 @@ cdef inline void mul_derivative(int act, floating* d, const floating* o,
         for i in range(n):
             if not o[i] > 0:
                 d[i] = 0
+    elif act == EXP:
+        for i in range(n):
+            d[i] *= o[i]

@@ -6,6 +6,7 @@ from cython cimport floating
 cpdef enum Loss:
     SQUARED = 0
     CROSS_ENTROPY = 1
+    POISSON = 2
 
 
 cdef struct Net:
@@ -31,7 +32,7 @@ cdef void forward(const Net* net, const floating* params, const floating* x,
                   Py_ssize_t rows, floating* acts, Py_ssize_t cap) noexcept nogil
 
 cdef double output_loss(const Net* net, const floating* out, const floating* t,
-                        Py_ssize_t rows, floating* delta,
+                        const floating* w, Py_ssize_t rows, floating* delta,
                         floating scale) noexcept nogil
 
 cdef void backward(const Net* net, const floating* params, const floating* x,
@@ -41,10 +42,12 @@ cdef void backward(const Net* net, const floating* params, const floating* x,
 cdef double add_l2_gradient(const Net* net, const floating* params,
                             floating* grads, double alpha) noexcept nogil
 
+cdef double weight_sum(const floating* W, const Py_ssize_t* order,
+                       Py_ssize_t start, Py_ssize_t count) noexcept nogil
+
 cdef double batch_gradient(const Net* net, const floating* params,
                            const floating* X, const floating* Y,
-                           const Py_ssize_t* order, Py_ssize_t start,
-                           Py_ssize_t count, floating scale, floating* grads,
-                           floating* acts, floating* deltas,
-                           floating* xbuf, floating* ybuf,
-                           Py_ssize_t cap) noexcept nogil
+                           const floating* W, const Py_ssize_t* order,
+                           Py_ssize_t start, Py_ssize_t count, floating scale,
+                           floating* grads, floating* acts, floating* deltas,
+                           floating* gather, Py_ssize_t cap) noexcept nogil

@@ -18,7 +18,12 @@ Math, per batch of B rows (``scale`` is 1/B for the batch mean):
 
 Losses (per example): squared 1/2 sum_k (o_k - t_k)^2; cross-entropy
 -sum_k t_k log o_k after softmax, or the binary log loss per unit after
-sigmoid (the Python layer refuses cross-entropy with other outputs).
+sigmoid; Poisson sum_k (o_k - t_k log o_k + t_k log t_k - t_k) (half the
+deviance) after exp.  The Python layer refuses other pairings for the last two.
+
+Sample weights (optional, one per row of X): a batch's loss is then
+sum_i w_i loss_i / sum_i w_i, so ``scale`` becomes 1 / sum_i w_i and row i's
+output delta is multiplied by w_i.
 """
 
 cimport cython
@@ -28,7 +33,7 @@ from libc.math cimport log, logf
 from libc.string cimport memcpy
 
 from fastbp._kernels._activations cimport (
-    IDENTITY, SOFTMAX, add_bias_activate, mul_derivative)
+    EXP, IDENTITY, SOFTMAX, add_bias_activate, mul_derivative)
 from fastbp._kernels._blas cimport matmul, matmul_nt, matmul_tn
 
 import numpy as np
@@ -46,11 +51,11 @@ cdef class Topology:
             raise ValueError(f"sizes must hold at least two widths >= 1, got {sizes!r}")
         if acts.shape != (sizes.shape[0] - 1,):
             raise ValueError(f"need {sizes.shape[0] - 1} activation codes, got {acts!r}")
-        if ((acts < IDENTITY) | (acts > SOFTMAX)).any():
+        if ((acts < IDENTITY) | (acts > EXP)).any():
             raise ValueError(f"unknown activation code in {acts!r}")
         if (acts[:-1] == SOFTMAX).any():
             raise ValueError("softmax is only available as the output activation")
-        if loss not in (SQUARED, CROSS_ENTROPY):
+        if loss not in (SQUARED, CROSS_ENTROPY, POISSON):
             raise ValueError(f"unknown loss code {loss}")
         param_off = np.zeros(sizes.shape[0], dtype=np.intp)
         param_off[1:] = np.cumsum((sizes[:-1] + 1) * sizes[1:])
@@ -86,10 +91,13 @@ cdef class Topology:
         return int(self.unit_offsets[-1])
 
     @cython.wraparound(True)
-    def check(self, params, X=None, Y=None, acts=None, deltas=None, grads=None):
+    def check(self, params, X=None, Y=None, acts=None, deltas=None, grads=None,
+              weights=None):
         """Refuse buffers whose sizes do not fit this topology (the kernels
         trust them)."""
         n_in, n_out = self.sizes[0], self.sizes[-1]
+        if weights is not None and weights.shape[0] != X.shape[0]:
+            raise ValueError(f"weights has {weights.shape[0]} entries, expected {X.shape[0]}")
         if params.shape[0] != self.n_params:
             raise ValueError(f"params has {params.shape[0]} entries, expected {self.n_params}")
         if grads is not None and grads.shape[0] != self.n_params:
@@ -132,21 +140,24 @@ cdef void forward(const Net* net, const floating* params, const floating* x,
 
 
 cdef double output_loss(const Net* net, const floating* out, const floating* t,
-                        Py_ssize_t rows, floating* delta,
+                        const floating* w, Py_ssize_t rows, floating* delta,
                         floating scale) noexcept nogil:
-    """Sum over rows of the per-example loss; with ``delta`` not NULL also
-    delta = scale * dLoss/dZ of the output layer."""
+    """Sum over rows of the per-example loss (times w[r] when ``w`` is not
+    NULL); with ``delta`` not NULL also delta = scale * w[r] * dLoss/dZ of the
+    output layer."""
     cdef Py_ssize_t n = net.sizes[net.n_layers]
     cdef int act = net.acts[net.n_layers - 1]
     cdef Py_ssize_t r, j
     cdef const floating* o
     cdef const floating* y
     cdef floating* d
-    cdef floating e, dot
+    cdef floating e, dot, s = scale
     cdef double total = 0, row_loss
     for r in range(rows):
         o, y = out + r * n, t + r * n
         d = delta + r * n if delta != NULL else NULL
+        if w != NULL:
+            s = scale * w[r]
         row_loss = 0
         if net.loss == SQUARED:
             for j in range(n):
@@ -160,13 +171,18 @@ cdef double output_loss(const Net* net, const floating* out, const floating* t,
                     for j in range(n):
                         dot = dot + (o[j] - y[j]) * o[j]
                     for j in range(n):
-                        d[j] = scale * o[j] * ((o[j] - y[j]) - dot)
+                        d[j] = s * o[j] * ((o[j] - y[j]) - dot)
                 else:
                     for j in range(n):
-                        d[j] = scale * (o[j] - y[j])
+                        d[j] = s * (o[j] - y[j])
                     mul_derivative(act, d, o, n)
         else:
-            if act == SOFTMAX:
+            if net.loss == POISSON:  # after exp
+                for j in range(n):
+                    row_loss += o[j] - y[j] * _log(o[j])
+                    if y[j] > 0:
+                        row_loss += y[j] * _log(y[j]) - y[j]
+            elif act == SOFTMAX:
                 for j in range(n):
                     if y[j] != 0:
                         row_loss -= y[j] * _log(o[j])
@@ -177,10 +193,11 @@ cdef double output_loss(const Net* net, const floating* out, const floating* t,
                     if y[j] != 1:
                         row_loss -= (1 - y[j]) * _log(1 - o[j])
             if d != NULL:
-                # softmax + cross-entropy and sigmoid + log loss share dL/dz = o - t
+                # softmax + cross-entropy, sigmoid + log loss and exp + Poisson
+                # (canonical links) share dL/dz = o - t
                 for j in range(n):
-                    d[j] = scale * (o[j] - y[j])
-        total += row_loss
+                    d[j] = s * (o[j] - y[j])
+        total += row_loss if w == NULL else w[r] * row_loss
     return total
 
 
@@ -240,42 +257,61 @@ cdef inline void _gather(const floating* src, Py_ssize_t width,
         memcpy(dst + i * width, src + rows[i] * width, width * sizeof(floating))
 
 
+cdef double weight_sum(const floating* W, const Py_ssize_t* order,
+                       Py_ssize_t start, Py_ssize_t count) noexcept nogil:
+    """Sum of the weights of examples start..start+count (of ``order`` when
+    not NULL); ``count`` when there are no weights."""
+    cdef Py_ssize_t i
+    cdef double total = 0
+    if W == NULL:
+        return <double>count
+    for i in range(start, start + count):
+        total += W[order[i] if order != NULL else i]
+    return total
+
+
 cdef double batch_gradient(const Net* net, const floating* params,
                            const floating* X, const floating* Y,
-                           const Py_ssize_t* order, Py_ssize_t start,
-                           Py_ssize_t count, floating scale, floating* grads,
-                           floating* acts, floating* deltas,
-                           floating* xbuf, floating* ybuf,
-                           Py_ssize_t cap) noexcept nogil:
-    """Gradient of scale * (sum of the losses of ``count`` examples) into
-    ``grads``; returns the sum of their losses.
+                           const floating* W, const Py_ssize_t* order,
+                           Py_ssize_t start, Py_ssize_t count, floating scale,
+                           floating* grads, floating* acts, floating* deltas,
+                           floating* gather, Py_ssize_t cap) noexcept nogil:
+    """Gradient of scale * (sum of the (weighted) losses of ``count``
+    examples) into ``grads``; returns the sum of their (weighted) losses.
 
-    The examples are rows order[start:start+count] of X and Y, or rows
-    start:start+count when ``order`` is NULL.  They run through the buffers
-    ``cap`` rows at a time; gathered rows (shuffled order) are copied into
-    xbuf/ybuf, except single rows, which are read in place.
+    The examples are rows order[start:start+count] of X, Y and W (weights, or
+    NULL), or rows start:start+count when ``order`` is NULL.  They run
+    through the buffers ``cap`` rows at a time; rows of a shuffled order are
+    copied into ``gather`` ([cap rows of X | cap rows of Y | cap weights]),
+    except single rows, which are read in place.
     """
     cdef Py_ssize_t n_in = net.sizes[0], n_out = net.sizes[net.n_layers]
-    cdef Py_ssize_t done = 0, m, first
+    cdef Py_ssize_t done = 0, m, first, i
     cdef const floating* x
     cdef const floating* y
+    cdef const floating* w
     cdef double loss = 0
     cdef Py_ssize_t out_block = cap * net.unit_off[net.n_layers - 1]
     while done < count:
         m = count - done if count - done < cap else cap
         if order == NULL:
-            x = X + (start + done) * n_in
-            y = Y + (start + done) * n_out
+            first = start + done
         elif m == 1:
             first = order[start + done]
-            x = X + first * n_in
-            y = Y + first * n_out
+        if order == NULL or m == 1:
+            x, y = X + first * n_in, Y + first * n_out
+            w = W + first if W != NULL else NULL
         else:
-            _gather(X, n_in, order + start + done, m, xbuf)
-            _gather(Y, n_out, order + start + done, m, ybuf)
-            x, y = xbuf, ybuf
+            _gather(X, n_in, order + start + done, m, gather)
+            _gather(Y, n_out, order + start + done, m, gather + cap * n_in)
+            x, y = gather, gather + cap * n_in
+            w = NULL
+            if W != NULL:
+                for i in range(m):
+                    gather[cap * (n_in + n_out) + i] = W[order[start + done + i]]
+                w = gather + cap * (n_in + n_out)
         forward(net, params, x, m, acts, cap)
-        loss += output_loss(net, acts + out_block, y, m, deltas + out_block, scale)
+        loss += output_loss(net, acts + out_block, y, w, m, deltas + out_block, scale)
         backward(net, params, x, m, acts, deltas, cap, grads, done > 0)
         done += m
     return loss
@@ -302,9 +338,11 @@ def forward_dataset(Topology top, const floating[::1] params,
 
 def loss_dataset(Topology top, const floating[::1] params,
                  const floating[:, ::1] X, const floating[:, ::1] Y,
-                 floating[::1] acts):
-    """Sum over the rows of X of the per-example loss (no regularization)."""
-    cdef Py_ssize_t cap = top.check(params, X, Y, acts=acts)
+                 const floating[::1] weights, floating[::1] acts):
+    """Sum over the rows of X of the per-example loss, each times its weight
+    when ``weights`` is not None (no regularization)."""
+    cdef Py_ssize_t cap = top.check(params, X, Y, acts=acts, weights=weights)
+    cdef const floating* w = &weights[0] if weights is not None else NULL
     cdef const Net* net = &top.net
     cdef Py_ssize_t n = X.shape[0], n_out = net.sizes[net.n_layers], start = 0, m
     cdef floating* last = &acts[0] + cap * net.unit_off[net.n_layers - 1]
@@ -313,29 +351,36 @@ def loss_dataset(Topology top, const floating[::1] params,
         while start < n:
             m = n - start if n - start < cap else cap
             forward(net, &params[0], &X[start, 0], m, &acts[0], cap)
-            total += output_loss(net, last, &Y[start, 0], m, <floating*>NULL, <floating>1)
+            total += output_loss(net, last, &Y[start, 0], w + start if w != NULL else NULL,
+                                 m, <floating*>NULL, <floating>1)
             start += m
     return total
 
 
 def gradient_dataset(Topology top, const floating[::1] params,
                      const floating[:, ::1] X, const floating[:, ::1] Y,
-                     floating[::1] grads, floating[::1] acts,
-                     floating[::1] deltas, double alpha):
-    """grads = gradient of mean loss over X + alpha/2 sum ||W||^2.
+                     const floating[::1] weights, floating[::1] grads,
+                     floating[::1] acts, floating[::1] deltas, double alpha):
+    """grads = gradient of the (weighted) mean loss over X + alpha/2 sum ||W||^2.
 
-    Returns (sum of the per-example losses, sum ||W||^2).
+    Returns (sum of the (weighted) per-example losses, sum of the weights,
+    sum ||W||^2).
     """
-    cdef Py_ssize_t cap = top.check(params, X, Y, acts, deltas, grads)
+    cdef Py_ssize_t cap = top.check(params, X, Y, acts, deltas, grads, weights)
     cdef const Net* net = &top.net
     cdef Py_ssize_t n = X.shape[0]
-    cdef double loss, sq = 0
+    cdef const floating* w = &weights[0] if weights is not None else NULL
+    cdef double loss, sq = 0, total_weight
     if n == 0:
         raise ValueError("X has no rows")
     with nogil:
-        loss = batch_gradient(net, &params[0], &X[0, 0], &Y[0, 0], NULL, 0, n,
-                              <floating>(1.0 / n), &grads[0], &acts[0],
-                              &deltas[0], <floating*>NULL, <floating*>NULL, cap)
+        total_weight = weight_sum(w, <Py_ssize_t*>NULL, 0, n)
+    if not total_weight > 0:
+        raise ValueError("the sample weights sum to zero")
+    with nogil:
+        loss = batch_gradient(net, &params[0], &X[0, 0], &Y[0, 0], w, NULL, 0, n,
+                              <floating>(1.0 / total_weight), &grads[0], &acts[0],
+                              &deltas[0], <floating*>NULL, cap)
         if alpha != 0:
             sq = add_l2_gradient(net, &params[0], &grads[0], alpha)
-    return loss, sq
+    return loss, total_weight, sq

@@ -9,6 +9,8 @@ cpdef enum Rule:
     ADAGRAD = 3
     RMSPROP = 4
     ADAM = 5
+    VELOCITY = 6
+    VELOCITY_NESTEROV = 7
 
 
 cdef void step_scalars(int rule, double lr, double eps, double h1, double h2,

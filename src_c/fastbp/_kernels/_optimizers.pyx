@@ -8,6 +8,8 @@ them:
     SGD        p -= lr g
     MOMENTUM   v = mu v + g;                      p -= lr v           (s1 = v, h1 = mu)
     NESTEROV   v = mu v + g;                      p -= lr (g + mu v)  (s1 = v, h1 = mu)
+    VELOCITY   v = mu v - lr g;                   p += v              (s1 = v, h1 = mu)
+    VELOCITY_NESTEROV  v = mu v - lr g;           p += mu v - lr g    (s1 = v, h1 = mu)
     ADAGRAD    s += g^2;                          p -= lr g / (sqrt(s) + eps)
     RMSPROP    s = rho s + (1 - rho) g^2;         p -= lr g / (sqrt(s) + eps)   (h1 = rho)
     ADAM       m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
@@ -63,6 +65,14 @@ cdef void apply_update(int rule, floating* p, const floating* g,
         for i in range(n):
             s1[i] = a * s1[i] + g[i]
             p[i] -= rate * (g[i] + a * s1[i])
+    elif rule == VELOCITY:
+        for i in range(n):
+            s1[i] = a * s1[i] - rate * g[i]
+            p[i] += s1[i]
+    elif rule == VELOCITY_NESTEROV:
+        for i in range(n):
+            s1[i] = a * s1[i] - rate * g[i]
+            p[i] += a * s1[i] - rate * g[i]
     elif rule == ADAGRAD:
         for i in range(n):
             s1[i] += g[i] * g[i]
@@ -78,7 +88,8 @@ cdef void apply_update(int rule, floating* p, const floating* g,
             p[i] -= rate * s1[i] / (_sqrt(s2[i]) + e)
 
 
-STATE_VECTORS = {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAGRAD: 1, RMSPROP: 1, ADAM: 2}
+STATE_VECTORS = {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAGRAD: 1, RMSPROP: 1, ADAM: 2,
+                 VELOCITY: 1, VELOCITY_NESTEROV: 1}
 
 
 def update(int rule, floating[::1] params, const floating[::1] grads,

@@ -18,7 +18,7 @@ from libc.math cimport isfinite
 from fastbp._kernels._activations cimport mul_derivative
 from fastbp._kernels._blas cimport matmul_nt
 from fastbp._kernels._network cimport (
-    Net, Topology, add_l2_gradient, batch_gradient, forward, output_loss)
+    Net, Topology, add_l2_gradient, batch_gradient, forward, output_loss, weight_sum)
 from fastbp._kernels._optimizers cimport SGD, apply_update, step_scalars
 
 
@@ -55,7 +55,7 @@ cdef double example_step(const Net* net, floating* params, floating* grads,
     cdef floating ai, rate = <floating>lr, a = <floating>alpha
     cdef double loss, norm = 0
     forward(net, params, x, 1, acts, 1)
-    loss = output_loss(net, acts + net.unit_off[L - 1], y, 1,
+    loss = output_loss(net, acts + net.unit_off[L - 1], y, <floating*>NULL, 1,
                        deltas + net.unit_off[L - 1], <floating>1)
     if not isfinite(loss):
         ok[0] = False
@@ -98,14 +98,20 @@ cdef double example_step(const Net* net, floating* params, floating* grads,
 def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
                 floating[::1] s1, floating[::1] s2,
                 const floating[:, ::1] X, const floating[:, ::1] Y,
-                const Py_ssize_t[::1] order, Py_ssize_t batch_size,
-                int rule, const double[::1] lr, Py_ssize_t t0, double eps,
-                double h1, double h2, bint eps_hat, double alpha,
-                floating[::1] acts, floating[::1] deltas,
-                floating[::1] xbuf, floating[::1] ybuf):
-    """Run every step of one epoch; returns (status, loss_sum, sq_sum).
+                const floating[::1] weights, const Py_ssize_t[::1] order,
+                Py_ssize_t batch_size, int rule, const double[::1] lr,
+                Py_ssize_t t0, double eps, double h1, double h2, bint eps_hat,
+                double alpha, bint l2_per_weight,
+                floating[::1] acts, floating[::1] deltas, floating[::1] gather):
+    """Run every step of one epoch; returns (status, loss_sum, sq_sum, updates).
 
-    ``lr`` holds the schedule's rate of every step, or one rate for all;
+    ``weights`` (or None) weighs the examples: a batch minimizes
+    sum_i w_i loss_i / sum_i w_i.  A batch whose weights sum to zero is
+    skipped: no update, and the update count ``updates`` (which the
+    schedule and Adam's bias correction follow) does not advance.  ``l2_per_weight`` divides alpha by that sum (scikit-learn's
+    convention); otherwise each batch adds alpha/2 sum ||W||^2.
+
+    ``lr`` holds the schedule's rate of every update, or one rate for all;
     ``t0`` is the number of updates applied before this epoch (Adam's bias
     correction counts from it).
 
@@ -113,24 +119,25 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
     finite at the end; 1 + the index of the first step whose loss (or L2
     term) was NaN or infinite (training stopped there, before that step's
     update); or -1 when the losses were finite but the last updates made a
-    parameter NaN or infinite.  ``loss_sum`` adds up the
-    per-example losses of the steps run, each at the parameters its batch saw;
-    ``sq_sum`` adds up batch size * sum ||W||^2 (only computed when alpha != 0).
+    parameter NaN or infinite.  ``loss_sum`` adds up, over the batches, the
+    batch size times its (weighted) mean loss, each at the parameters the batch
+    saw; ``sq_sum`` adds up batch size * sum ||W||^2 (divided by the batch's
+    weight sum with ``l2_per_weight``; only computed when alpha != 0).
     """
-    cdef Py_ssize_t cap = top.check(params, X, Y, acts, deltas, grads)
+    cdef Py_ssize_t cap = top.check(params, X, Y, acts, deltas, grads, weights)
     cdef const Net* net = &top.net
     cdef Py_ssize_t n = X.shape[0], n_params = params.shape[0]
     cdef Py_ssize_t n_steps, s, start, count, n_in = X.shape[1], n_out = Y.shape[1]
-    cdef double loss_sum = 0, sq_sum = 0, batch_loss, sq = 0
+    cdef double loss_sum = 0, sq_sum = 0, batch_loss, sq = 0, wsum, step_alpha
     cdef int status = 0
     cdef bint ok = True
-    cdef Py_ssize_t row, lr_stride, i
+    cdef Py_ssize_t row, lr_stride, i, updates = 0
     cdef double step_lr, step_eps
     cdef const Py_ssize_t* order_p = NULL
+    cdef const floating* w_p = NULL
     cdef floating* s1_p = NULL
     cdef floating* s2_p = NULL
-    cdef floating* xbuf_p = NULL
-    cdef floating* ybuf_p = NULL
+    cdef floating* gather_p = NULL
 
     if n == 0:
         raise ValueError("X has no rows")
@@ -151,14 +158,16 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
         if s2.shape[0] != n_params:
             raise ValueError(f"s2 has {s2.shape[0]} entries, expected {n_params}")
         s2_p = &s2[0]
+    if weights is not None:
+        w_p = &weights[0]
     if order is not None:
         if order.shape[0] != n:
             raise ValueError(f"order has {order.shape[0]} entries, expected {n}")
         order_p = &order[0]
         if cap > 1 and batch_size > 1:
-            if xbuf.shape[0] < cap * n_in or ybuf.shape[0] < cap * n_out:
-                raise ValueError("gather buffers are too small for the batch")
-            xbuf_p, ybuf_p = &xbuf[0], &ybuf[0]
+            if gather.shape[0] < cap * (n_in + n_out + 1):
+                raise ValueError("the gather buffer is too small for the batch")
+            gather_p = &gather[0]
 
     with nogil:
         if batch_size == 1:
@@ -167,38 +176,52 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
                 if order_p != NULL and s + PREFETCH_AHEAD < n:
                     __builtin_prefetch(&X[order_p[s + PREFETCH_AHEAD], 0])
                     __builtin_prefetch(&Y[order_p[s + PREFETCH_AHEAD], 0])
-                step_scalars(rule, lr[s * lr_stride], eps, h1, h2, eps_hat,
-                             <double>(t0 + s + 1), &step_lr, &step_eps)
+                # one example: its weight cancels out of the weighted mean
+                step_alpha = alpha
+                if w_p != NULL:
+                    if w_p[row] == 0:
+                        continue
+                    if l2_per_weight:
+                        step_alpha = alpha / w_p[row]
+                step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
+                             <double>(t0 + updates + 1), &step_lr, &step_eps)
                 batch_loss = example_step(
                     net, &params[0], &grads[0], s1_p, s2_p, &X[row, 0], &Y[row, 0],
-                    &acts[0], &deltas[0], rule, step_lr, step_eps, h1, h2, alpha, &sq, &ok)
+                    &acts[0], &deltas[0], rule, step_lr, step_eps, h1, h2,
+                    step_alpha, &sq, &ok)
                 if not ok:
                     status = s + 1
                     break
+                updates += 1
                 loss_sum += batch_loss
-                sq_sum += sq
+                sq_sum += sq if not l2_per_weight or w_p == NULL else sq / w_p[row]
         for s in range(n_steps if batch_size > 1 else 0):
             start = s * batch_size
             count = n - start if n - start < batch_size else batch_size
+            wsum = weight_sum(w_p, order_p, start, count)
+            if not wsum > 0:
+                continue
             batch_loss = batch_gradient(
-                net, &params[0], &X[0, 0], &Y[0, 0], order_p, start, count,
-                <floating>(1.0 / count), &grads[0], &acts[0], &deltas[0],
-                xbuf_p, ybuf_p, cap)
+                net, &params[0], &X[0, 0], &Y[0, 0], w_p, order_p, start, count,
+                <floating>(1.0 / wsum), &grads[0], &acts[0], &deltas[0], gather_p, cap)
             sq = 0
             if alpha != 0:
-                sq = add_l2_gradient(net, &params[0], &grads[0], alpha)
+                sq = add_l2_gradient(net, &params[0], &grads[0],
+                                     alpha / wsum if l2_per_weight else alpha)
             if not (isfinite(batch_loss) and isfinite(sq)):
                 status = s + 1
                 break
-            loss_sum += batch_loss
-            sq_sum += count * sq
-            step_scalars(rule, lr[s * lr_stride], eps, h1, h2, eps_hat,
-                         <double>(t0 + s + 1), &step_lr, &step_eps)
+            # count / wsum is exactly 1 without weights
+            loss_sum += batch_loss * (count / wsum)
+            sq_sum += count * (sq / wsum if l2_per_weight else sq)
+            step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
+                         <double>(t0 + updates + 1), &step_lr, &step_eps)
             apply_update(rule, &params[0], &grads[0], s1_p, s2_p, n_params,
                          step_lr, step_eps, h1, h2)
+            updates += 1
         if status == 0:
             for i in range(n_params):
                 if not isfinite(params[i]):
                     status = -1
                     break
-    return status, loss_sum, sq_sum
+    return status, loss_sum, sq_sum, updates
