@@ -279,6 +279,17 @@ class MLP:
             db.append(grads[off[l] + w.size: off[l + 1]])
         return dW, db
 
+    def _objective(self, X, Y, alpha, sample_weight=None):
+        """For checked arrays: (weighted mean loss, sum ||W||^2, flat gradient
+        of the weighted mean loss + alpha/2 sum ||W||^2).  One compiled pass;
+        used by full-batch optimizers such as L-BFGS."""
+        grads = np.empty_like(self._params)
+        rows = rows_per_pass(X.shape[0], self._topology.n_units)
+        loss_sum, weight, _ = _k.gradient_dataset(
+            self._topology, self._params, X, Y, sample_weight, grads,
+            self._buffer(rows), self._buffer(rows), alpha)
+        return loss_sum / weight, self._weights_sq_norm(), grads
+
     def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
             seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None):
         """Train by backpropagation; returns a :class:`fastbp.History`.

@@ -3,6 +3,8 @@
 Python decides what happens each epoch (the sample order, every step's
 learning rate, when to stop); one compiled call runs all the epoch's steps.
 """
+from collections import namedtuple
+
 import numpy as np
 
 from fastbp._kernels._train import train_epoch
@@ -82,6 +84,9 @@ def _run_callbacks(callbacks, epoch, logs):
     return stop
 
 
+EpochResult = namedtuple("EpochResult", "loss data_loss sq_norm lr")
+
+
 class EpochRunner:
     """Runs the epochs of one training session: owns the buffers (allocated
     once), the sample order, and the snapshot that a diverged epoch is rolled
@@ -116,7 +121,11 @@ class EpochRunner:
         self.n_steps = -(-n // batch_size)
 
     def run_epoch(self, epoch):
-        """Train one epoch; returns (loss, lr) as History records them.
+        """Train one epoch; returns an EpochResult: ``loss`` as History records
+        it, its parts ``data_loss`` (the mean of the batches' mean losses,
+        weighted by batch size) and ``sq_norm`` (the same mean of the
+        batches' sum ||W||^2, each divided by its weight sum with
+        ``l2_per_weight``; 0 when alpha is 0), and the epoch's first ``lr``.
 
         Raises TrainingDiverged (``epoch`` names it) after restoring the
         network and the optimizer to where they were before the epoch.
@@ -147,7 +156,9 @@ class EpochRunner:
         opt.t += updates
         opt.epochs += 1
         n = self.X.shape[0]
-        return (loss_sum + 0.5 * self.alpha * sq_sum) / n, float(rates[0])
+        data_loss, sq_norm = loss_sum / n, sq_sum / n
+        return EpochResult(data_loss + 0.5 * self.alpha * sq_norm, data_loss, sq_norm,
+                           float(rates[0]))
 
 
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
@@ -223,7 +234,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     history = History()
     for epoch in range(epochs):
         try:
-            loss, lr = runner.run_epoch(epoch + 1)
+            loss, _, _, lr = runner.run_epoch(epoch + 1)
         except TrainingDiverged as err:
             err.history = history
             raise

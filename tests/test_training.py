@@ -239,7 +239,7 @@ def test_weighted_training_matches_the_reference(batch_size, shuffle, l2_per_wei
     runner = EpochRunner(net, net._check_X(X), net._check_Y(T, 10), fb.Adam(lr=0.01),
                          batch_size or 10, alpha=0.05, shuffle=shuffle, seed=9,
                          sample_weight=net._check_weights(w, 10), l2_per_weight=l2_per_weight)
-    got = [runner.run_epoch(e + 1)[0] for e in range(3)]
+    got = [runner.run_epoch(e + 1).loss for e in range(3)]
     np.testing.assert_allclose(got, want, rtol=1e-12)
     for a, r in zip(net.weights + net.biases, W + b):
         np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-13)
