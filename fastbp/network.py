@@ -1,6 +1,8 @@
 """The multilayer perceptron: layer sizes, activations, loss, initialization,
 and one flat parameter vector with per-layer views."""
+import contextlib
 import numbers
+import threading
 
 import numpy as np
 
@@ -115,6 +117,7 @@ class MLP:
         self.init_scale = float(init_scale)
         self.dtype = check_dtype(dtype)
         self._topology = _k.Topology(sizes, codes, LOSSES[loss])
+        self._lock = threading.Lock()
         self._set_params(np.zeros(self._topology.n_params, dtype=self.dtype))
         self.initialize(seed)
 
@@ -208,13 +211,28 @@ class MLP:
     def __getstate__(self):
         state = self.__dict__.copy()
         del state["weights"], state["biases"]  # views: rebuilt from params
+        del state["_lock"]
         state["_params"] = self._params.copy()
         return state
 
     def __setstate__(self, state):
         params = state.pop("_params")
         self.__dict__.update(state)
+        self._lock = threading.Lock()
         self._set_params(np.ascontiguousarray(params, dtype=self.dtype))
+
+    @contextlib.contextmanager
+    def _exclusive(self, what):
+        """Hold the network for one training call; a second concurrent one is
+        refused (two threads updating one parameter vector would race)."""
+        if not self._lock.acquire(blocking=False):
+            raise RuntimeError(
+                f"{what}: this network is already being trained in another thread; "
+                "train a copy (net.copy()) to train in parallel")
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def __repr__(self):
         return (

@@ -7,7 +7,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from fastbp._kernels._train import train_epoch
+from fastbp._kernels._train import INTERRUPTED, train_epoch
 from fastbp._validation import check_alpha, check_int
 from fastbp.network import rows_per_pass
 from fastbp.optimizers import get_optimizer
@@ -119,6 +119,10 @@ class EpochRunner:
         # successive shuffle of 0..n-1
         self.order = np.arange(n, dtype=np.intp) if shuffle else None
         self.n_steps = -(-n // batch_size)
+        # let Ctrl-C through about every million multiply-adds
+        self.check_every = max(1, (1 << 20) // (batch_size * params.shape[0]))
+        self._dirty = False  # an epoch's updates are in params but not yet counted
+        self._counters = None
 
     def run_epoch(self, epoch):
         """Train one epoch; returns an EpochResult: ``loss`` as History records
@@ -137,15 +141,21 @@ class EpochRunner:
         rates = opt.rates(self.n_steps)
         eps, h1, h2, eps_hat = opt.hyper
         np.copyto(self.saved_params, params)
-        counters = opt._save(self.saved_state)
+        self._counters = opt._save(self.saved_state)
+        self._dirty = True
         status, loss_sum, sq_sum, updates = train_epoch(
             net._topology, params, self.grads, self.s1, self.s2, self.X, self.Y,
             self.sample_weight, self.order, self.batch, opt.rule, rates, opt.t,
             eps, h1, h2, eps_hat, self.alpha, self.l2_per_weight,
-            self.acts, self.deltas, self.gather)
+            self.acts, self.deltas, self.gather, self.check_every)
+        if status == INTERRUPTED:
+            opt.t += updates  # every update applied is whole: keep them
+            self._dirty = False
+            raise KeyboardInterrupt(
+                f"training interrupted in epoch {epoch} after {updates} of {self.n_steps} "
+                f"updates; the network and optimizer hold those updates and can train on")
         if status != 0:
-            np.copyto(params, self.saved_params)
-            opt._restore(counters, self.saved_state)
+            self.recover()
             where = f"step {status} of {self.n_steps}" if status > 0 else "its last update"
             raise TrainingDiverged(
                 f"training diverged in epoch {epoch}: the loss or the parameters became "
@@ -155,10 +165,20 @@ class EpochRunner:
                 epoch, status if status > 0 else None, None)
         opt.t += updates
         opt.epochs += 1
+        self._dirty = False
         n = self.X.shape[0]
         data_loss, sq_norm = loss_sum / n, sq_sum / n
         return EpochResult(data_loss + 0.5 * self.alpha * sq_norm, data_loss, sq_norm,
                            float(rates[0]))
+
+    def recover(self):
+        """Roll back an epoch whose updates reached the parameters but were not
+        counted (an exception, such as Ctrl-C, arrived in between): the
+        network and optimizer return to where they were before it."""
+        if self._dirty:
+            np.copyto(self.net.params, self.saved_params)
+            self.opt._restore(self._counters, self.saved_state)
+            self._dirty = False
 
 
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
@@ -210,6 +230,13 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     TrainingDiverged
         When a batch loss or the parameters become NaN or infinite; the network
         and the optimizer are left as they were at the end of the last good epoch.
+    KeyboardInterrupt
+        On Ctrl-C, which the compiled loop notices between two steps (about
+        every million multiply-adds): the updates applied so far are kept whole,
+        the network and optimizer are consistent and can train on.  Both
+        exceptions carry the epochs completed so far as ``.history``.
+    RuntimeError
+        When another thread is already training this network.
     """
     X = net._check_X(X)
     Y = net._check_Y(Y, X.shape[0])
@@ -230,23 +257,30 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         Y_val = net._check_Y(Y_val, X_val.shape[0], "Y_val")
     callbacks = _check_callbacks(callbacks)
 
-    runner = EpochRunner(net, X, Y, opt, batch, alpha, shuffle, seed, sample_weight)
     history = History()
-    for epoch in range(epochs):
+    with net._exclusive("fit"):
+        runner = EpochRunner(net, X, Y, opt, batch, alpha, shuffle, seed, sample_weight)
         try:
-            loss, _, _, lr = runner.run_epoch(epoch + 1)
+            for epoch in range(epochs):
+                loss, _, _, lr = runner.run_epoch(epoch + 1)
+                logs = {"loss": loss, "lr": lr}
+                history.loss.append(loss)
+                history.lr.append(lr)
+                if validation_data is not None:
+                    logs["val_loss"] = net._loss(X_val, Y_val, alpha)
+                    history.val_loss.append(logs["val_loss"])
+                if verbose:
+                    extra = f" - val_loss {logs['val_loss']:.6g}" if "val_loss" in logs else ""
+                    print(f"epoch {epoch + 1}/{epochs} - loss {loss:.6g}{extra} - lr {lr:.4g}")
+                if _run_callbacks(callbacks, epoch, logs):
+                    break
         except TrainingDiverged as err:
             err.history = history
             raise
-        logs = {"loss": loss, "lr": lr}
-        history.loss.append(loss)
-        history.lr.append(lr)
-        if validation_data is not None:
-            logs["val_loss"] = net._loss(X_val, Y_val, alpha)
-            history.val_loss.append(logs["val_loss"])
-        if verbose:
-            extra = f" - val_loss {logs['val_loss']:.6g}" if "val_loss" in logs else ""
-            print(f"epoch {epoch + 1}/{epochs} - loss {loss:.6g}{extra} - lr {lr:.4g}")
-        if _run_callbacks(callbacks, epoch, logs):
-            break
+        except BaseException as err:
+            # Ctrl-C (or any other exception) between the compiled loop and
+            # the bookkeeping must not leave uncounted updates behind
+            runner.recover()
+            err.history = history
+            raise
     return history

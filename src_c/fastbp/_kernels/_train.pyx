@@ -25,6 +25,27 @@ from fastbp._kernels._optimizers cimport SGD, apply_update, step_scalars
 cdef extern from *:
     void __builtin_prefetch(const void* address) noexcept nogil
 
+cdef extern from "Python.h":
+    int PyErr_CheckSignals()
+    void PyErr_Clear()
+
+# status of an epoch stopped by a signal handler that raised (Ctrl-C)
+cdef enum:
+    STOPPED_BY_SIGNAL = -2
+INTERRUPTED = STOPPED_BY_SIGNAL
+
+
+cdef bint signalled() noexcept nogil:
+    """Whether a Python signal handler raised (KeyboardInterrupt on Ctrl-C).
+    Takes the GIL for a moment; the exception is cleared, and the Python
+    layer raises KeyboardInterrupt once the model is consistent."""
+    cdef int raised
+    with gil:
+        raised = PyErr_CheckSignals()
+        if raised != 0:
+            PyErr_Clear()
+    return raised != 0
+
 # Rows this many steps ahead in a shuffled order are prefetched.
 cdef enum:
     PREFETCH_AHEAD = 8
@@ -102,7 +123,8 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
                 Py_ssize_t batch_size, int rule, const double[::1] lr,
                 Py_ssize_t t0, double eps, double h1, double h2, bint eps_hat,
                 double alpha, bint l2_per_weight,
-                floating[::1] acts, floating[::1] deltas, floating[::1] gather):
+                floating[::1] acts, floating[::1] deltas, floating[::1] gather,
+                Py_ssize_t check_every=0):
     """Run every step of one epoch; returns (status, loss_sum, sq_sum, updates).
 
     ``weights`` (or None) weighs the examples: a batch minimizes
@@ -115,11 +137,16 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
     ``t0`` is the number of updates applied before this epoch (Adam's bias
     correction counts from it).
 
+    Every ``check_every`` steps (0: never) the loop lets Python's signal
+    handlers run; when one raises (Ctrl-C), the epoch stops between two
+    steps with status INTERRUPTED (-2): every update is whole, ``updates``
+    says how many were applied.
+
     ``status`` is 0 when every batch loss was finite and the parameters are
     finite at the end; 1 + the index of the first step whose loss (or L2
     term) was NaN or infinite (training stopped there, before that step's
-    update); or -1 when the losses were finite but the last updates made a
-    parameter NaN or infinite.  ``loss_sum`` adds up, over the batches, the
+    update); -1 when the losses were finite but the last updates made a
+    parameter NaN or infinite; or INTERRUPTED.  ``loss_sum`` adds up, over the batches, the
     batch size times its (weighted) mean loss, each at the parameters the batch
     saw; ``sq_sum`` adds up batch size * sum ||W||^2 (divided by the batch's
     weight sum with ``l2_per_weight``; only computed when alpha != 0).
@@ -172,6 +199,9 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
     with nogil:
         if batch_size == 1:
             for s in range(n_steps):
+                if check_every and s % check_every == check_every - 1 and signalled():
+                    status = STOPPED_BY_SIGNAL
+                    break
                 row = order_p[s] if order_p != NULL else s
                 if order_p != NULL and s + PREFETCH_AHEAD < n:
                     __builtin_prefetch(&X[order_p[s + PREFETCH_AHEAD], 0])
@@ -196,6 +226,9 @@ def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
                 loss_sum += batch_loss
                 sq_sum += sq if not l2_per_weight or w_p == NULL else sq / w_p[row]
         for s in range(n_steps if batch_size > 1 else 0):
+            if check_every and s % check_every == check_every - 1 and signalled():
+                status = STOPPED_BY_SIGNAL
+                break
             start = s * batch_size
             count = n - start if n - start < batch_size else batch_size
             wsum = weight_sum(w_p, order_p, start, count)
