@@ -57,8 +57,20 @@ def _numeric(name, a):
     return a
 
 
+def _all_finite(a, block=1 << 16):
+    """Whether every entry of the float array ``a`` is finite, without a
+    temporary the size of ``a``: a finite sum proves it (NaN and infinities
+    propagate); only when the sum is not finite (NaN, inf, or an overflow of
+    huge finite values) are the entries checked, a block at a time."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(a.sum(dtype=np.float64)):
+            return True
+    flat = a.reshape(-1)
+    return all(np.isfinite(flat[i:i + block]).all() for i in range(0, flat.size, block))
+
+
 def _finite(name, a, original=None):
-    if not np.isfinite(a).all():
+    if not _all_finite(a):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         if original is not None and np.isfinite(original[bad]):
             raise ValueError(

@@ -101,7 +101,7 @@ class StepDecay(Schedule):
 
     def __init__(self, lr, factor=0.5, every=10, per="epoch"):
         super().__init__(lr, per)
-        self.factor = _positive("factor", factor)
+        self.factor = check_real("factor", factor, 0.0, 1.0, low_open=True)
         if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
             raise ValueError(f"every must be an integer >= 1, got {every!r}")
         self.every = int(every)

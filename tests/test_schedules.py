@@ -44,6 +44,7 @@ def test_schedules_pickle_and_compare(sched):
     (lambda: S.Constant(0), ValueError, "lr must be a finite number > 0"),
     (lambda: S.Constant(float("inf")), ValueError, "lr"),
     (lambda: S.StepDecay(0.1, factor=0), ValueError, "factor"),
+    (lambda: S.StepDecay(0.1, factor=1.5), ValueError, r"factor must be in \(0.0, 1.0\]"),
     (lambda: S.StepDecay(0.1, every=0), ValueError, "every must be an integer >= 1"),
     (lambda: S.StepDecay(0.1, every=2.5), ValueError, "every"),
     (lambda: S.ExponentialDecay(0.1, k=-1), ValueError, "k must be a finite number >= 0"),

@@ -1,0 +1,79 @@
+"""Training allocates its buffers once per fit, never per batch, within a
+documented bound, and repeated fits do not grow the process."""
+import gc
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import fastbp as fb
+from fastbp.network import rows_per_pass
+
+
+def _rss_bytes():
+    with open("/proc/self/statm") as f:
+        import os
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def fit_bound(net, n_samples, batch, optimizer, shuffle, validation_rows=0):
+    """The documented bound on what fit allocates beyond the data it is given
+    (already float and C-contiguous): gradient + snapshot of the parameters
+    and the optimizer state (2 + n_state vectors), activation and delta buffers
+    for one pass of rows, gather buffer, sample order; plus a few kB of
+    Python objects."""
+    item = net.dtype.itemsize
+    P = net.n_params
+    rows = rows_per_pass(batch, net._topology.n_units)
+    buffers = 2 * rows * net._topology.n_units * item
+    gather = rows * (net.n_inputs + net.n_outputs + 1) * item if shuffle and batch > 1 else 0
+    order = n_samples * 8 if shuffle else 0
+    state = optimizer.n_state * P * item  # the state itself lives on the optimizer
+    return (2 + optimizer.n_state) * P * item + state + buffers + gather + order
+
+
+@pytest.mark.parametrize("batch,shuffle,opt", [(1, False, "sgd"), (32, True, "adam"), (None, False, "momentum")])
+def test_peak_allocation_of_fit_is_within_the_documented_bound(batch, shuffle, opt):
+    rng = np.random.default_rng(0)
+    X = rng.random((5000, 50))
+    Y = rng.random((5000, 10))
+    net = fb.MLP([50, 64, 32, 10], hidden="relu", output="identity", seed=0)
+    optimizer = {"sgd": fb.SGD(lr=0.01), "adam": fb.Adam(lr=1e-3), "momentum": fb.SGD(lr=0.01, momentum=0.9)}[opt]
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    net.fit(X, Y, optimizer=optimizer, epochs=3, batch_size=batch, shuffle=shuffle, seed=0)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    bound = fit_bound(net, 5000, batch or 5000, optimizer, shuffle)
+    assert peak <= 1.1 * bound + 64 * 1024, (peak, bound)
+
+
+def test_many_small_fits_do_not_grow_memory():
+    X, y = np.random.default_rng(0).random((20, 3)), np.arange(20) % 2
+    net = fb.MLP([3, 4, 2], hidden="tanh", output="softmax", loss="cross_entropy", seed=0)
+    for _ in range(50):  # warm up caches and lazily created objects
+        net.fit(X, y, optimizer="adam", epochs=2, batch_size=4, shuffle=True)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(1000):
+        net.fit(X, y, optimizer="adam", epochs=2, batch_size=4, shuffle=True)
+    gc.collect()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown < 64 * 1024, grown
+
+
+def test_many_large_fits_do_not_grow_the_process():
+    rng = np.random.default_rng(1)
+    X, Y = rng.random((2000, 64)), rng.random((2000, 16))
+    net = fb.MLP([64, 64, 16], hidden="relu", output="identity", seed=0)
+    for _ in range(5):
+        net.fit(X, Y, optimizer="adam", epochs=1, batch_size=64, shuffle=True)
+    gc.collect()
+    before = _rss_bytes()
+    for _ in range(100):
+        net.fit(X, Y, optimizer="adam", epochs=1, batch_size=64, shuffle=True)
+    gc.collect()
+    assert _rss_bytes() - before < 8 * 2**20
