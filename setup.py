@@ -1,7 +1,10 @@
 """Build the compiled kernels.
 
 Compiler directives live here and nowhere else. ``FASTBP_CYTHON_DEBUG=1`` turns
-bounds checking, wraparound and initialization checks back on for a debug build.
+bounds checking, wraparound and initialization checks back on for a debug build
+(-O0 -g); ``FASTBP_SANITIZE=1`` adds AddressSanitizer and
+UndefinedBehaviorSanitizer (run Python with
+``LD_PRELOAD=$(gcc -print-file-name=libasan.so)``; see README).
 """
 import os
 
@@ -10,6 +13,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 DEBUG = os.environ.get("FASTBP_CYTHON_DEBUG", "") not in ("", "0")
+SANITIZE = os.environ.get("FASTBP_SANITIZE", "") not in ("", "0")
 
 KERNELS = ["_activations", "_network", "_optimizers", "_train"]
 
@@ -26,12 +30,19 @@ directives = {
 # change any result.  No -march=native (wheels run elsewhere), no -ffast-math
 # (it may delete isfinite checks and alters IEEE semantics process-wide).
 compile_args = ["-O0", "-g"] if DEBUG else ["-O3", "-fno-math-errno"]
+link_args = []
+if SANITIZE:
+    sanitizers = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+                  "-fno-omit-frame-pointer"]
+    compile_args += sanitizers + ["-g"]
+    link_args += sanitizers
 
 extensions = [
     Extension(
         f"fastbp._kernels.{name}",
         [f"src_c/fastbp/_kernels/{name}.pyx"],
         extra_compile_args=compile_args,
+        extra_link_args=link_args,
     )
     for name in KERNELS
 ]
