@@ -45,7 +45,7 @@ cdef inline void add_bias_activate(int act, floating* z, const floating* bias,
         elif act == RELU:
             for j in range(cols):
                 v = row[j] + bias[j]
-                row[j] = v if v > 0 else 0
+                row[j] = v if v > 0 else 0  # also a select
         elif act == EXP:
             for j in range(cols):
                 row[j] = _exp(row[j] + bias[j])
@@ -80,9 +80,9 @@ cdef inline void mul_derivative(int act, floating* d, const floating* o,
         for i in range(n):
             d[i] *= 1 - o[i] * o[i]
     elif act == RELU:
+        # a select, not a branch: vectorizes, and ReLU's signs are a coin toss
         for i in range(n):
-            if not o[i] > 0:
-                d[i] = 0
+            d[i] = d[i] if o[i] > 0 else 0
     elif act == EXP:
         for i in range(n):
             d[i] *= o[i]
