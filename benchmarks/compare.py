@@ -1005,7 +1005,8 @@ def environment(ctx, threads, tpc):
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
     if env:
         info.append(("environment", ", ".join(f"{k}={v}" for k, v in env.items())))
-    info.append(("settings", f"{threads} thread(s) for BLAS/OpenMP/PyTorch, "
+    pools = "BLAS/OpenMP/PyTorch" if tpc is not None else "PyTorch (BLAS not limited)"
+    info.append(("settings", f"{threads} thread(s) for {pools}, "
                              f"median of {ctx.repeats} repeats after a warm-up"
                              + (", --quick (sizes shrunk: targets not judged)" if ctx.quick else "")))
     return info
