@@ -29,7 +29,8 @@ W1
     The slow baselines run one epoch over a leading subsample (the "measured
     on" column says how many rows) and are reported per example as well:
     scikit-learn's ``MLPRegressor(solver="sgd", batch_size=1, ...)``, a
-    plain-Python loop of scalar floats written out for this network, and a
+    plain-Python loop of scalar floats written out for this network (the
+    one judged; W1b's generic list-based loop is shown for context), and a
     NumPy loop (one example at a time).
 W1b
     64-32-10 sigmoid network, otherwise as W1 (10^5 examples for fastbp); the
@@ -64,9 +65,9 @@ Reading the table
 -----------------
 ``time`` is the median per epoch (``/epoch``), per training example
 (``/example``) or per call (``/call``, W4's gemm); ``spread`` is half the
-range (max - min) of the repeats relative to the median, a noise gauge.  ``fastbp ×`` is this
-row's time divided by fastbp's for the same workload and dtype: how many times
-faster fastbp is (below 1: slower).  On W4's gemm row it is fastbp's GFLOP/s
+range (max - min) of the repeats relative to the median, a noise gauge.
+``fastbp ×`` is this row's time divided by fastbp's for the same workload and
+dtype: how many times faster fastbp is (below 1: slower).  On W4's gemm row it is fastbp's GFLOP/s
 divided by the gemm's.  ``target`` is the issue's goal for that comparison
 and ``met?`` whether this run reached it.
 
@@ -80,7 +81,8 @@ Correctness
   ``Adam(eps_hat=True)``, scikit-learn's epsilon convention.
 * W2: the PyTorch loop against fastbp's ``Adam()`` (PyTorch's epsilon
   convention), and the NumPy loop against fastbp, from the same weights.
-* W1/W1b: the plain-Python and NumPy loops against fastbp on their subsample.
+* W1/W1b: the plain-Python and NumPy loops against fastbp, one epoch over
+  the first 200 examples from the same weights.
 * W2 reaches a training accuracy of at least 0.97 in 50 epochs (fastbp, same
   settings as timed).
 
