@@ -43,6 +43,9 @@ extensions = [
         [f"src_c/fastbp/_kernels/{name}.pyx"],
         extra_compile_args=compile_args,
         extra_link_args=link_args,
+        # link libm explicitly: unlinked, exp/log bind at run time to glibc's
+        # oldest (compatibility-wrapper) symbol versions, a third slower
+        libraries=["m"],
     )
     for name in KERNELS
 ]

@@ -42,6 +42,12 @@ cdef void backward(const Net* net, const floating* params, const floating* x,
 cdef double add_l2_gradient(const Net* net, const floating* params,
                             floating* grads, double alpha) noexcept nogil
 
+cdef double example_step(const Net* net, floating* params, floating* grads,
+                         floating* s1, floating* s2, const floating* x,
+                         const floating* y, floating* acts, floating* deltas,
+                         int rule, double lr, double eps, double h1, double h2,
+                         double alpha, double* sq, bint* ok) noexcept nogil
+
 cdef double weight_sum(const floating* W, const Py_ssize_t* order,
                        Py_ssize_t start, Py_ssize_t count) noexcept nogil
 

@@ -29,12 +29,13 @@ output delta is multiplied by w_i.
 cimport cython
 from cython cimport floating
 from libc.float cimport DBL_MIN, FLT_MIN
-from libc.math cimport log, logf
+from libc.math cimport isfinite, log, logf
 from libc.string cimport memcpy
 
 from fastbp._kernels._activations cimport (
     EXP, IDENTITY, SOFTMAX, add_bias_activate, mul_derivative)
 from fastbp._kernels._blas cimport matmul, matmul_nt, matmul_tn
+from fastbp._kernels._optimizers cimport SGD, apply_update
 
 import numpy as np
 
@@ -314,6 +315,69 @@ cdef double batch_gradient(const Net* net, const floating* params,
         loss += output_loss(net, acts + out_block, y, w, m, deltas + out_block, scale)
         backward(net, params, x, m, acts, deltas, cap, grads, done > 0)
         done += m
+    return loss
+
+
+cdef double example_step(const Net* net, floating* params, floating* grads,
+                         floating* s1, floating* s2, const floating* x,
+                         const floating* y, floating* acts, floating* deltas,
+                         int rule, double lr, double eps, double h1, double h2,
+                         double alpha, double* sq, bint* ok) noexcept nogil:
+    """One per-example step: forward, then, layer by layer from the top, the
+    errors of the layer below (from the weights before their update) and the
+    layer's update right away, while its gradient is still in cache.
+
+    The gradient of W_l is the outer product a_{l-1} d_l (+ alpha W_l).  Plain
+    SGD without L2 applies it in the same pass (W -= lr a d); other rules
+    write it into ``grads`` and update the layer's W_l and b_l in one call.
+    Returns the example's loss; ``ok`` is cleared, and nothing is updated,
+    when the loss is not finite.  ``sq`` receives sum ||W||^2 when alpha != 0.
+    """
+    cdef Py_ssize_t L = net.n_layers, l, i, j, n_in, n_out, off
+    cdef floating* d
+    cdef floating* w
+    cdef floating* g
+    cdef const floating* a_in
+    cdef floating ai, rate = <floating>lr, a = <floating>alpha
+    cdef double loss, norm = 0
+    forward(net, params, x, 1, acts, 1)
+    loss = output_loss(net, acts + net.unit_off[L - 1], y, <floating*>NULL, 1,
+                       deltas + net.unit_off[L - 1], <floating>1)
+    if not isfinite(loss):
+        ok[0] = False
+        return loss
+    for l in range(L - 1, -1, -1):
+        n_in, n_out = net.sizes[l], net.sizes[l + 1]
+        off = net.param_off[l]
+        w = params + off
+        d = deltas + net.unit_off[l]
+        a_in = x if l == 0 else acts + net.unit_off[l - 1]
+        if l > 0:
+            matmul_nt(1, n_out, n_in, <floating>1, d, w, <floating>0,
+                      deltas + net.unit_off[l - 1])
+            mul_derivative(net.acts[l - 1], deltas + net.unit_off[l - 1], a_in, n_in)
+        if alpha != 0:
+            for i in range(n_in * n_out):
+                norm += w[i] * w[i]
+        if rule == SGD and alpha == 0:
+            for i in range(n_in):
+                ai = a_in[i]
+                for j in range(n_out):
+                    w[i * n_out + j] -= rate * (ai * d[j])
+            for j in range(n_out):
+                w[n_in * n_out + j] -= rate * d[j]
+        else:
+            g = grads + off
+            for i in range(n_in):
+                ai = a_in[i]
+                for j in range(n_out):
+                    g[i * n_out + j] = ai * d[j] + a * w[i * n_out + j]
+            for j in range(n_out):
+                g[n_in * n_out + j] = d[j]
+            apply_update(rule, w, g, s1 + off if s1 != NULL else NULL,
+                         s2 + off if s2 != NULL else NULL,
+                         (n_in + 1) * n_out, lr, eps, h1, h2)
+    sq[0] = norm
     return loss
 
 

@@ -15,11 +15,9 @@ the values by the Python layer.
 from cython cimport floating
 from libc.math cimport isfinite
 
-from fastbp._kernels._activations cimport mul_derivative
-from fastbp._kernels._blas cimport matmul_nt
 from fastbp._kernels._network cimport (
-    Net, Topology, add_l2_gradient, batch_gradient, forward, output_loss, weight_sum)
-from fastbp._kernels._optimizers cimport SGD, apply_update, step_scalars
+    Net, Topology, add_l2_gradient, batch_gradient, example_step, weight_sum)
+from fastbp._kernels._optimizers cimport apply_update, step_scalars
 
 
 cdef extern from *:
@@ -51,69 +49,6 @@ cdef enum:
     PREFETCH_AHEAD = 8
 
 from fastbp._kernels._optimizers import STATE_VECTORS
-
-
-cdef double example_step(const Net* net, floating* params, floating* grads,
-                         floating* s1, floating* s2, const floating* x,
-                         const floating* y, floating* acts, floating* deltas,
-                         int rule, double lr, double eps, double h1, double h2,
-                         double alpha, double* sq, bint* ok) noexcept nogil:
-    """One per-example step: forward, then, layer by layer from the top, the
-    errors of the layer below (from the weights before their update) and the
-    layer's update right away, while its gradient is still in cache.
-
-    The gradient of W_l is the outer product a_{l-1} d_l (+ alpha W_l).  Plain
-    SGD without L2 applies it in the same pass (W -= lr a d); other rules
-    write it into ``grads`` and update the layer's W_l and b_l in one call.
-    Returns the example's loss; ``ok`` is cleared, and nothing is updated,
-    when the loss is not finite.  ``sq`` receives sum ||W||^2 when alpha != 0.
-    """
-    cdef Py_ssize_t L = net.n_layers, l, i, j, n_in, n_out, off
-    cdef floating* d
-    cdef floating* w
-    cdef floating* g
-    cdef const floating* a_in
-    cdef floating ai, rate = <floating>lr, a = <floating>alpha
-    cdef double loss, norm = 0
-    forward(net, params, x, 1, acts, 1)
-    loss = output_loss(net, acts + net.unit_off[L - 1], y, <floating*>NULL, 1,
-                       deltas + net.unit_off[L - 1], <floating>1)
-    if not isfinite(loss):
-        ok[0] = False
-        return loss
-    for l in range(L - 1, -1, -1):
-        n_in, n_out = net.sizes[l], net.sizes[l + 1]
-        off = net.param_off[l]
-        w = params + off
-        d = deltas + net.unit_off[l]
-        a_in = x if l == 0 else acts + net.unit_off[l - 1]
-        if l > 0:
-            matmul_nt(1, n_out, n_in, <floating>1, d, w, <floating>0,
-                      deltas + net.unit_off[l - 1])
-            mul_derivative(net.acts[l - 1], deltas + net.unit_off[l - 1], a_in, n_in)
-        if alpha != 0:
-            for i in range(n_in * n_out):
-                norm += w[i] * w[i]
-        if rule == SGD and alpha == 0:
-            for i in range(n_in):
-                ai = a_in[i]
-                for j in range(n_out):
-                    w[i * n_out + j] -= rate * (ai * d[j])
-            for j in range(n_out):
-                w[n_in * n_out + j] -= rate * d[j]
-        else:
-            g = grads + off
-            for i in range(n_in):
-                ai = a_in[i]
-                for j in range(n_out):
-                    g[i * n_out + j] = ai * d[j] + a * w[i * n_out + j]
-            for j in range(n_out):
-                g[n_in * n_out + j] = d[j]
-            apply_update(rule, w, g, s1 + off if s1 != NULL else NULL,
-                         s2 + off if s2 != NULL else NULL,
-                         (n_in + 1) * n_out, lr, eps, h1, h2)
-    sq[0] = norm
-    return loss
 
 
 def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
