@@ -56,3 +56,67 @@ class MiniBatch:
     def track_loss_after_five_epochs(self, dtype, batch_size, optimizer):
         self.net.params = self.start
         return self._fit(optimizer, batch_size, epochs=5).loss[-1]
+
+
+class Wide:
+    """W3 and W4 shapes at a size that runs well under a second: 784 inputs,
+    hidden (256, 128), Adam, batch 128 (W3); 1024 inputs, hidden
+    (width, width), SGD momentum 0.9, batch 256 (W4-like)."""
+
+    params = (["float64", "float32"], ["W3", "W4"])
+    param_names = ["dtype", "workload"]
+
+    def setup(self, dtype, workload):
+        if workload == "W3":
+            self.X, self.y = classification(2048, 784, 10, dtype)
+            sizes, self.batch = [784, 256, 128, 10], 128
+            self.opt = lambda: fb.Adam(lr=1e-3)
+        else:
+            self.X, self.y = classification(1024, 1024, 10, dtype)
+            sizes, self.batch = [1024, 512, 512, 10], 256
+            self.opt = lambda: fb.SGD(lr=0.01, momentum=0.9)
+        self.net = fb.MLP(sizes, hidden="relu", output="softmax", loss="cross_entropy",
+                          init="he_uniform", dtype=dtype, seed=0)
+        self.flops = 6 * self.X.shape[0] * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def time_epoch(self, dtype, workload):
+        self.net.fit(self.X, self.y, optimizer=self.opt(), batch_size=self.batch, shuffle=True, seed=0)
+
+    def peakmem_epoch(self, dtype, workload):
+        self.net.fit(self.X, self.y, optimizer=self.opt(), batch_size=self.batch, shuffle=True, seed=0)
+
+    def track_gflops(self, dtype, workload):
+        import time
+        start = time.perf_counter()
+        self.net.fit(self.X, self.y, optimizer=self.opt(), batch_size=self.batch, shuffle=True, seed=0)
+        return self.flops / (time.perf_counter() - start) / 1e9
+
+    track_gflops.unit = "GFLOP/s"
+
+
+class Threads:
+    """Four networks trained in four Python threads vs one after another:
+    the epoch loop releases the GIL, so threads run in parallel."""
+
+    params = (["sequential", "threads"],)
+    param_names = ["mode"]
+
+    def setup(self, mode):
+        self.X, self.y = classification(4000, 32, 4, "float64")
+        self.nets = [fb.MLP([32, 64, 4], hidden="relu", output="softmax", loss="cross_entropy",
+                            seed=s) for s in range(4)]
+
+    def _train(self, net):
+        net.fit(self.X, self.y, optimizer=fb.Adam(lr=1e-3), epochs=2, batch_size=1)
+
+    def time_four_networks(self, mode):
+        import threading
+        if mode == "sequential":
+            for net in self.nets:
+                self._train(net)
+            return
+        threads = [threading.Thread(target=self._train, args=(net,)) for net in self.nets]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
