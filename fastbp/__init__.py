@@ -8,6 +8,8 @@ from fastbp import schedules
 from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
 from fastbp.training import History, TrainingDiverged, fit
+from fastbp.saving import (Checkpoint, ModelFileError, UnsupportedFormatError, load,
+                           load_checkpoint)
 
 __version__ = "0.1.0"
 
@@ -21,5 +23,10 @@ __all__ = [
     "History",
     "TrainingDiverged",
     "fit",
+    "load",
+    "load_checkpoint",
+    "Checkpoint",
+    "ModelFileError",
+    "UnsupportedFormatError",
     "schedules",
 ]

@@ -3,6 +3,8 @@
 Python decides what happens each epoch (the sample order, every step's
 learning rate, when to stop); one compiled call runs all the epoch's steps.
 """
+import numbers
+
 import numpy as np
 
 from fastbp._kernels._train import train_epoch
@@ -106,8 +108,10 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         L2 penalty: alpha/2 * sum ||W||^2 is added to each batch's mean loss.
     shuffle : bool, default False
         Visit the examples in a new random order each epoch.
-    seed : int or None
-        Seed of the shuffling.
+    seed : int, numpy Generator or None
+        Seed of the shuffling.  With an int, each epoch's order is drawn from
+        (seed, the optimizer's epoch count), so fit(epochs=2) equals two calls
+        of fit(epochs=1) with the same optimizer (and a saved and reloaded one).
     validation_data : (X_val, Y_val) or None
         Evaluated after each epoch into ``history.val_loss``.
     callbacks : callable or list, optional
@@ -162,8 +166,16 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     h1, h2 = opt.hyper
 
     history = History()
+    # With an integer seed, an epoch's order depends only on (seed, the
+    # optimizer's epoch count), so training split over several fit calls, or
+    # resumed from a saved checkpoint, visits the examples as one call would.
+    per_epoch = isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
     for epoch in range(epochs):
-        order = rng.permutation(n).astype(np.intp) if shuffle else None
+        if shuffle:
+            source = np.random.default_rng([seed, opt.epochs]) if per_epoch else rng
+            order = source.permutation(n).astype(np.intp)
+        else:
+            order = None
         rates = opt.rates(n_steps)
         lr, eps = opt.kernel_scalars(rates)
         np.copyto(saved_params, params)
