@@ -9,6 +9,7 @@ import numpy as np
 
 from fastbp._kernels._train import train_epoch
 from fastbp._validation import check_alpha, check_int
+from fastbp.callbacks import as_callbacks
 from fastbp.network import rows_per_pass
 from fastbp.optimizers import get_optimizer
 
@@ -62,26 +63,36 @@ class History:
         return f"<History: {self.epochs} epochs{last}>"
 
 
-def _check_callbacks(callbacks):
-    if callbacks is None:
+def _progress(verbose):
+    """The feedback callback for ``verbose``: 0/False none, 1/True a progress
+    bar (plain lines without tqdm), 2 one plain line per epoch."""
+    from fastbp.callbacks import ProgressBar
+
+    if verbose not in (0, 1, 2) or (not isinstance(verbose, (bool, np.bool_, int))):
+        raise ValueError(f"verbose must be False/0, True/1 (progress bar) or 2 (one line per epoch), "
+                         f"got {verbose!r}")
+    if not verbose:
         return []
-    if callable(callbacks) or hasattr(callbacks, "on_epoch_end"):
-        callbacks = [callbacks]
-    callbacks = list(callbacks)
+    return [ProgressBar(bar=None if verbose == 1 else False)]
+
+
+def _train_begin(callbacks, net, opt, history, logs):
     for cb in callbacks:
-        if not (callable(cb) or callable(getattr(cb, "on_epoch_end", None))):
-            raise TypeError(
-                f"each callback must be callable as cb(epoch, logs) or have on_epoch_end(epoch, logs), got {cb!r}"
-            )
-    return callbacks
+        cb.set_context(net, opt, history)
+    for cb in callbacks:  # one shared dict: a callback may add to logs["metrics"]
+        cb.on_train_begin(logs)
 
 
-def _run_callbacks(callbacks, epoch, logs):
+def _epoch_end(callbacks, epoch, logs):
     stop = False
-    for cb in callbacks:
-        fn = cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb
-        stop = bool(fn(epoch, logs)) or stop
+    for cb in callbacks:  # every callback sees every epoch, even after one asks to stop
+        stop = bool(cb.on_epoch_end(epoch, logs)) or stop
     return stop
+
+
+def _train_end(callbacks, history, outcome):
+    for cb in callbacks:
+        cb.on_train_end({"epochs": history.epochs, "outcome": outcome})
 
 
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
@@ -114,13 +125,17 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         of fit(epochs=1) with the same optimizer (and a saved and reloaded one).
     validation_data : (X_val, Y_val) or None
         Evaluated after each epoch into ``history.val_loss``.
-    callbacks : callable or list, optional
-        Each is called after every epoch as ``cb(epoch, logs)`` (or
-        ``cb.on_epoch_end(epoch, logs)``), ``epoch`` counted from 0 and ``logs``
-        a dict with "loss", "lr" and, with validation data, "val_loss".
+    callbacks : Callback, callable, or a list of them, optional
+        :class:`fastbp.callbacks.Callback` instances (hooks before and after
+        training and each epoch, see :mod:`fastbp.callbacks`), or functions
+        called after every epoch as ``cb(epoch, logs)`` (or objects with
+        ``on_epoch_end(epoch, logs)``): ``epoch`` counted from 0, ``logs`` a
+        dict with "loss", "lr" and, with validation data, "val_loss".
         Returning True stops training after that epoch.
-    verbose : bool, default False
-        Print one line per epoch.
+    verbose : bool or int, default False
+        False/0: silent.  True/1: a progress bar over the epochs with loss,
+        val_loss and lr (tqdm; one line per epoch without it).  2: one line
+        per epoch.
 
     Returns
     -------
@@ -148,7 +163,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
             raise TypeError("validation_data must be a pair (X_val, Y_val)") from None
         X_val = net._check_X(X_val, "X_val")
         Y_val = net._check_Y(Y_val, X_val.shape[0], "Y_val")
-    callbacks = _check_callbacks(callbacks)
+    callbacks = as_callbacks(callbacks) + _progress(verbose)
 
     # Every buffer is allocated here, once per fit.
     top, dtype = net._topology, net.dtype
@@ -166,11 +181,18 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     h1, h2 = opt.hyper
 
     history = History()
+    metrics = ["loss", "lr"] + (["val_loss"] if validation_data is not None else [])
+    _train_begin(callbacks, net, opt, history, {
+        "epochs": epochs, "n_samples": n, "batch_size": batch, "steps_per_epoch": n_steps,
+        "metrics": metrics})
+    stopped = False
     # With an integer seed, an epoch's order depends only on (seed, the
     # optimizer's epoch count), so training split over several fit calls, or
     # resumed from a saved checkpoint, visits the examples as one call would.
     per_epoch = isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
     for epoch in range(epochs):
+        for cb in callbacks:
+            cb.on_epoch_begin(epoch, {})
         if shuffle:
             source = np.random.default_rng([seed, opt.epochs]) if per_epoch else rng
             order = source.permutation(n).astype(np.intp)
@@ -187,6 +209,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
             np.copyto(params, saved_params)
             opt._restore(saved_opt)
             where = f"step {status} of {n_steps}" if status else "its last update"
+            _train_end(callbacks, history, "error")
             raise TrainingDiverged(
                 f"training diverged in epoch {epoch + 1}: the loss or the parameters became "
                 f"NaN or infinite at {where}. The network and optimizer were restored to the "
@@ -201,9 +224,8 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         if validation_data is not None:
             logs["val_loss"] = net._loss(X_val, Y_val, alpha)
             history.val_loss.append(logs["val_loss"])
-        if verbose:
-            extra = f" - val_loss {logs['val_loss']:.6g}" if "val_loss" in logs else ""
-            print(f"epoch {epoch + 1}/{epochs} - loss {logs['loss']:.6g}{extra} - lr {logs['lr']:.4g}")
-        if _run_callbacks(callbacks, epoch, logs):
+        if _epoch_end(callbacks, epoch, logs):
+            stopped = True
             break
+    _train_end(callbacks, history, "stopped" if stopped else "completed")
     return history

@@ -185,7 +185,7 @@ def test_history_validation_loss_and_callbacks():
 
 def test_verbose_prints_one_line_per_epoch(capsys):
     X, y = _xor()
-    fb.MLP([2, 3, 1], seed=0).fit(X, y, epochs=3, verbose=True)
+    fb.MLP([2, 3, 1], seed=0).fit(X, y, epochs=3, verbose=2)  # verbose=True: tests/test_callbacks.py
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and lines[2].startswith("epoch 3/3 - loss ")
 
