@@ -159,6 +159,11 @@ def save(path, net, optimizer=None, history=None, metadata=None):
 # --- reading -----------------------------------------------------------------------
 def _read_arrays(path):
     """Every member of the archive, or ModelFileError if it cannot be read."""
+    with open(path, "rb") as f:  # a missing file raises FileNotFoundError as usual
+        magic = f.read(4)
+    if magic != b"PK\x03\x04":  # np.load would try other formats, even a pickle
+        raise ModelFileError(f"{path} is not a fastbp model file: not a .npz (zip) archive"
+                             + (" (it is empty)" if not magic else ""))
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}

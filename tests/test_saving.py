@@ -243,8 +243,25 @@ def test_other_files_are_refused_without_running_anything(tmp_path):
     net, _, _ = _problem()
     pickled = tmp_path / "model.pkl"
     pickled.write_bytes(pickle.dumps(net))
-    with pytest.raises(fb.ModelFileError, match="not a readable fastbp model"):
+    with pytest.raises(fb.ModelFileError, match=r"not a \.npz \(zip\) archive"):
         fb.load(pickled)
+    marker = tmp_path / "executed"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    evil = tmp_path / "evil.npz"
+    np.save(evil.open("wb"), np.array([Payload()], dtype=object), allow_pickle=True)
+    with pytest.raises(fb.ModelFileError):
+        fb.load(evil)
+    with zipfile.ZipFile(evil, "w") as z:  # an archive whose header member is a pickle
+        z.writestr("header.npy", pickled.read_bytes())
+        with z.open("params.npy", "w") as member:
+            np.save(member, np.array([Payload()], dtype=object), allow_pickle=True)
+    with pytest.raises(fb.ModelFileError, match="not a readable fastbp model"):
+        fb.load(evil)
+    assert not marker.exists()
     np.save(tmp_path / "a.npy", np.array([net], dtype=object), allow_pickle=True)
     with pytest.raises(fb.ModelFileError):
         fb.load(tmp_path / "a.npy")
@@ -256,7 +273,7 @@ def test_other_files_are_refused_without_running_anything(tmp_path):
     with pytest.raises(fb.ModelFileError, match="no header"):
         fb.load(tmp_path / "other.npz")
     (tmp_path / "empty.npz").write_bytes(b"")
-    with pytest.raises(fb.ModelFileError):
+    with pytest.raises(fb.ModelFileError, match="it is empty"):
         fb.load(tmp_path / "empty.npz")
     with pytest.raises(FileNotFoundError):
         fb.load(tmp_path / "missing.npz")
