@@ -4,7 +4,7 @@ The forward pass, backward pass and optimizer updates run as compiled Cython
 over one flat parameter vector; a whole training epoch is one call with the
 GIL released.
 """
-from fastbp import schedules
+from fastbp import callbacks, schedules
 from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
 from fastbp.training import History, TrainingDiverged, fit
@@ -29,4 +29,5 @@ __all__ = [
     "ModelFileError",
     "UnsupportedFormatError",
     "schedules",
+    "callbacks",
 ]

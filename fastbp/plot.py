@@ -158,7 +158,7 @@ def compare_optimizers(X, y, layer_sizes, optimizers=None, epochs=50, batch_size
     return fig
 
 
-def regularization_grid(X, y, hidden_sizes=(2, 8, 32), alphas=(0.0, 1e-3, 1e-2), epochs=300,
+def regularization_grid(X, y, hidden_sizes=(2, 8, 32), alphas=(0.0, 1e-4, 1e-3), epochs=300,
                         batch_size=32, seed=0, optimizer=None, hidden="tanh", resolution=100):
     """Decision boundaries of 2-input classifiers over hidden-layer sizes
     (rows) and L2 penalties alpha (columns), each trained from the same seed.
