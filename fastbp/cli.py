@@ -14,6 +14,8 @@ import sys
 
 import numpy as np
 
+__all__ = ["main", "build_parser"]
+
 EPILOG_TRAIN = """\
 examples:
   fastbp train iris.csv --target species --layers 16 --epochs 200

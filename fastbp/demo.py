@@ -14,6 +14,8 @@ from fastbp._optional import available, require
 from fastbp.callbacks import ProgressBar
 from fastbp.datasets import spirals
 
+__all__ = ["main", "load"]
+
 # Per data set: the network, the optimizer and the default number of epochs.
 SETUPS = {
     "digits": dict(hidden_sizes=[64], lr=0.005, epochs=30),

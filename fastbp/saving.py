@@ -141,7 +141,8 @@ def save(path, net, optimizer=None, history=None, metadata=None):
     try:
         text = json.dumps(header, allow_nan=False)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"metadata must be JSON-serializable with finite numbers: {e}") from None
+        raise ValueError(f"metadata (and history) must be JSON-serializable with finite numbers: "
+                         f"{e}") from None
 
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))

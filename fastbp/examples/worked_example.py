@@ -11,6 +11,8 @@ import numpy as np
 
 import fastbp as fb
 
+__all__ = ["build_network", "compute", "tables", "main", "X", "TARGET", "LEARNING_RATE"]
+
 X = np.array([[1.0, 0.0, 1.0]])
 TARGET = np.array([1.0])
 LEARNING_RATE = 0.9
