@@ -8,13 +8,14 @@ the figure shows each one's training loss per epoch (fastbp.plot.compare_optimiz
 import argparse
 
 import fastbp as fb
-from fastbp._optional import available
+from fastbp._optional import missing
 from fastbp.datasets import spirals
 
 
 def main(epochs=100, out="compare_optimizers.png", seed=0):
-    if not available("matplotlib"):
-        print("this example draws a figure: it needs matplotlib (pip install 'fastbp[plot]')")
+    problem = missing("matplotlib", "this example (it draws a figure)")
+    if problem:
+        print(problem)
         return None
     from fastbp.plot import compare_optimizers
 

@@ -10,14 +10,14 @@ import argparse
 import numpy as np
 
 import fastbp as fb
-from fastbp._optional import available
+from fastbp._optional import missing
 from fastbp.callbacks import EarlyStopping
 
 
 def main(epochs=100, seed=0):
-    if not available("sklearn"):
-        print("skipped: this example uses scikit-learn's digits data set "
-              "(pip install scikit-learn, or pip install 'fastbp[demo]')")
+    problem = missing("sklearn", "this example (scikit-learn's digits data set)")
+    if problem:
+        print(f"skipped: {problem}")
         return None
     from sklearn.datasets import load_digits
 

@@ -8,14 +8,15 @@ around the noise; alpha smooths them (fastbp.plot.regularization_grid).
 """
 import argparse
 
-from fastbp._optional import available
+from fastbp._optional import missing
 from fastbp.datasets import spirals
 
 
 def main(epochs=300, out="regularization_grid.png", hidden_sizes=(2, 8, 64),
          alphas=(0.0, 1e-4, 1e-3), seed=0):
-    if not available("matplotlib"):
-        print("this example draws a figure: it needs matplotlib (pip install 'fastbp[plot]')")
+    problem = missing("matplotlib", "this example (it draws a figure)")
+    if problem:
+        print(problem)
         return None
     from fastbp.plot import regularization_grid
 

@@ -10,17 +10,22 @@ _PACKAGES = {
 }
 
 
+def missing(module, feature):
+    """None when ``module`` (a key of _PACKAGES) imports; else a message
+    saying that ``feature`` needs it and how to install it."""
+    if available(module):
+        return None
+    pip_name, extra = _PACKAGES[module]
+    return (f"{feature} needs {pip_name}, which is not installed: "
+            f"pip install {pip_name}  (or pip install 'fastbp[{extra}]')")
+
+
 def require(module, feature):
-    """Import ``module`` (a key of _PACKAGES) or raise ImportError saying how
-    to install it for ``feature``."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        pip_name, extra = _PACKAGES[module]
-        raise ImportError(
-            f"{feature} needs {pip_name}, which is not installed: "
-            f"pip install {pip_name}  (or pip install 'fastbp[{extra}]')"
-        ) from None
+    """Import ``module`` or raise ImportError with :func:`missing`'s message."""
+    message = missing(module, feature)
+    if message:
+        raise ImportError(message)
+    return importlib.import_module(module)
 
 
 def available(module):

@@ -63,24 +63,19 @@ def _int_list(text):
     return sizes
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def _int_at_least(minimum):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+    return parse
 
 
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+_positive_int, _non_negative_int = _int_at_least(1), _int_at_least(0)
 
 
 def _fraction(text):
@@ -94,6 +89,11 @@ def _fraction(text):
 
 
 # --- the parser --------------------------------------------------------------------------
+def _model_and_data(parser, data_help):
+    parser.add_argument("model", metavar="MODEL", help="a model file saved by 'fastbp train'")
+    parser.add_argument("data", metavar="DATA", help=data_help)
+
+
 def build_parser():
     from fastbp import __version__
     from fastbp.network import HIDDEN_ACTIVATIONS, INITS, LOSSES, OUTPUT_ACTIVATIONS
@@ -214,8 +214,7 @@ def build_parser():
         description="Predict every row of DATA with a model saved by 'fastbp train' (its feature "
         "columns are looked up by name; other columns are ignored) and write a CSV with a "
         "'prediction' column: the class label, or the target value.")
-    predict.add_argument("model", metavar="MODEL", help="a model file saved by fastbp")
-    predict.add_argument("data", metavar="DATA", help="a .csv or .npz file with the model's features")
+    _model_and_data(predict, "a .csv or .npz file with the model's features")
     predict.add_argument("-o", "--output", metavar="CSV", help="where to write (default: stdout)")
     predict.add_argument("--proba", action="store_true",
                          help="classification: also write a probability column per class")
@@ -225,8 +224,7 @@ def build_parser():
         description="Evaluate a model saved by 'fastbp train' on DATA, which must hold the target "
         "column: the loss and, for classification, the accuracy and confusion matrix; for regression "
         "the mean squared error, its root, the mean absolute error and R^2 (in the target's units).")
-    evaluate.add_argument("model", metavar="MODEL", help="a model file saved by fastbp")
-    evaluate.add_argument("data", metavar="DATA", help="a .csv or .npz file with features and target")
+    _model_and_data(evaluate, "a .csv or .npz file with features and target")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     return parser
 
@@ -289,11 +287,11 @@ def _progress(kind):
 
 
 def _save_plot(history, path):
-    from fastbp._optional import available
+    from fastbp._optional import missing
 
-    if not available("matplotlib"):
-        print("matplotlib is not installed, so no loss curve was drawn "
-              "(pip install matplotlib, or pip install 'fastbp[plot]')")
+    problem = missing("matplotlib", "the loss curve")
+    if problem:
+        print(f"no loss curve drawn: {problem}")
         return None
     from fastbp.plot import loss_curve
 

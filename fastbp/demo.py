@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 import fastbp as fb
-from fastbp._optional import available, require
+from fastbp._optional import available, missing, require
 from fastbp.callbacks import ProgressBar
 from fastbp.datasets import spirals
 
@@ -29,8 +29,7 @@ def load(dataset="auto", seed=0):
     if dataset == "auto":
         dataset = "digits" if available("sklearn") else "spirals"
         if dataset == "spirals":
-            print("scikit-learn is not installed: using the built-in spirals instead of the digits "
-                  "(pip install scikit-learn, or pip install 'fastbp[demo]')")
+            print(f"using the built-in spirals: {missing('sklearn', 'the digits data set')}")
     if dataset == "digits":
         load_digits = require("sklearn", "the digits data set").datasets.load_digits
         X, y = load_digits(return_X_y=True)

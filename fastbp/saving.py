@@ -72,26 +72,26 @@ class Checkpoint(NamedTuple):
 
 
 # --- writing ---------------------------------------------------------------------
-def _schedule_to_json(schedule):
-    cls = type(schedule)
-    if _SCHEDULES.get(cls.__name__) is not cls:
+def _check_saveable(obj, table, what):
+    cls = type(obj)
+    if table.get(cls.__name__) is not cls:  # exact classes: a subclass may hold more state
         raise TypeError(
-            f"cannot save a schedule of class {cls.__qualname__}: the file format stores only "
-            f"fastbp's own schedules ({', '.join(_SCHEDULES)})"
+            f"cannot save {what} of class {cls.__qualname__}: the file format stores only "
+            f"fastbp's own {what}s ({', '.join(table)})"
         )
+    return cls.__name__
+
+
+def _schedule_to_json(schedule):
+    name = _check_saveable(schedule, _SCHEDULES, "schedule")
     params = {k: _schedule_to_json(v) if isinstance(v, schedules.Schedule) else v
               for k, v in schedule._params().items()}
-    return {"class": cls.__name__, "params": params}
+    return {"class": name, "params": params}
 
 
 def _optimizer_to_json(opt):
-    cls = type(opt)
-    if _OPTIMIZERS.get(cls.__name__) is not cls:
-        raise TypeError(
-            f"cannot save an optimizer of class {cls.__qualname__}: the file format stores only "
-            f"fastbp's own optimizers ({', '.join(_OPTIMIZERS)})"
-        )
-    return {"class": cls.__name__, "params": opt._params(), "lr": _schedule_to_json(opt.lr),
+    name = _check_saveable(opt, _OPTIMIZERS, "optimizer")
+    return {"class": name, "params": opt._params(), "lr": _schedule_to_json(opt.lr),
             "t": int(opt.t), "epochs": int(opt.epochs), "n_state": len(opt._state)}
 
 

@@ -207,7 +207,7 @@ def test_network_options_seed_log_plot_and_early_stopping(spiral_csv, tmp_path, 
     if available("matplotlib"):
         assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG" and "loss curve written" in out
     else:
-        assert "matplotlib is not installed" in out
+        assert "no loss curve drawn: the loss curve needs matplotlib" in out
 
 
 @pytest.mark.parametrize("argv,code,message", [

@@ -51,8 +51,9 @@ def test_demo_without_the_optional_packages(monkeypatch, capsys, tmp_path):
         monkeypatch.setitem(sys.modules, name, None)
     net, history, accuracy = demo.main(epochs=3, plot=str(tmp_path / "x.png"))
     out = capsys.readouterr().out
-    assert "scikit-learn is not installed: using the built-in spirals" in out
-    assert "matplotlib is not installed, so no loss curve was drawn" in out
+    assert "using the built-in spirals: the digits data set needs scikit-learn" in out
+    assert "no loss curve drawn: the loss curve needs matplotlib, which is not installed: " \
+           "pip install matplotlib  (or pip install 'fastbp[plot]')" in out
     assert len(_epoch_lines(out)) == 3 and not (tmp_path / "x.png").exists()
     assert net.layer_sizes == [2, 64, 64, 3]
 

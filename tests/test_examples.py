@@ -73,7 +73,8 @@ def test_digits(capsys):
 def test_digits_without_scikit_learn_skips_with_a_message(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     assert load("digits").main() is None
-    assert "skipped: this example uses scikit-learn's digits" in capsys.readouterr().out
+    assert ("skipped: this example (scikit-learn's digits data set) needs scikit-learn, which is not "
+            "installed: pip install scikit-learn  (or pip install 'fastbp[demo]')") in capsys.readouterr().out
 
 
 def test_regression(capsys):
@@ -85,4 +86,4 @@ def test_figure_examples_without_matplotlib(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert load("compare_optimizers").main(epochs=1) is None
     assert load("regularization_grid").main(epochs=1) is None
-    assert capsys.readouterr().out.count("needs matplotlib") == 2
+    assert capsys.readouterr().out.count("(it draws a figure) needs matplotlib") == 2
