@@ -10,6 +10,7 @@
 """
 import argparse
 import json
+import os
 import sys
 
 import numpy as np
@@ -486,6 +487,10 @@ def main(argv=None):
     except CLIError as e:
         print(f"fastbp {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader closed the pipe (``fastbp ... | head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, TypeError, OSError, ImportError, fb.TrainingDiverged) as e:
         print(f"fastbp {args.command}: error: {e}", file=sys.stderr)
         return 1
