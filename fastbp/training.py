@@ -9,7 +9,7 @@ import numpy as np
 
 from fastbp._kernels._train import train_epoch
 from fastbp._validation import check_alpha, check_int
-from fastbp.callbacks import as_callbacks
+from fastbp.callbacks import ProgressBar, as_callbacks
 from fastbp.network import rows_per_pass
 from fastbp.optimizers import get_optimizer
 
@@ -66,8 +66,6 @@ class History:
 def _progress(verbose):
     """The feedback callback for ``verbose``: 0/False none, 1/True a progress
     bar (plain lines without tqdm), 2 one plain line per epoch."""
-    from fastbp.callbacks import ProgressBar
-
     if verbose not in (0, 1, 2) or (not isinstance(verbose, (bool, np.bool_, int))):
         raise ValueError(f"verbose must be False/0, True/1 (progress bar) or 2 (one line per epoch), "
                          f"got {verbose!r}")
