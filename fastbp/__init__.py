@@ -4,10 +4,12 @@ The forward pass, backward pass and optimizer updates run as compiled Cython
 over one flat parameter vector; a whole training epoch is one call with the
 GIL released.
 """
-from fastbp import schedules
+from fastbp import callbacks, schedules
 from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
 from fastbp.training import History, TrainingDiverged, fit
+from fastbp.saving import (Checkpoint, ModelFileError, UnsupportedFormatError, load,
+                           load_checkpoint)
 
 __version__ = "0.1.0"
 
@@ -21,5 +23,11 @@ __all__ = [
     "History",
     "TrainingDiverged",
     "fit",
+    "load",
+    "load_checkpoint",
+    "Checkpoint",
+    "ModelFileError",
+    "UnsupportedFormatError",
     "schedules",
+    "callbacks",
 ]

@@ -308,6 +308,14 @@ class MLP:
             self._buffer(rows), self._buffer(rows), alpha)
         return loss_sum / weight, self._weights_sq_norm(), grads
 
+    def save(self, path, optimizer=None, history=None, metadata=None):
+        """Write the network (and optionally the optimizer with its state, the
+        history and JSON metadata) to ``path``; see :func:`fastbp.saving.save`.
+        Read it back with :func:`fastbp.load` or :func:`fastbp.load_checkpoint`."""
+        from fastbp.saving import save
+
+        return save(path, self, optimizer=optimizer, history=history, metadata=metadata)
+
     def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
             seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None):
         """Train by backpropagation; returns a :class:`fastbp.History`.

@@ -24,6 +24,7 @@ __all__ = [
     "ExponentialDecay",
     "InverseTimeDecay",
     "InverseScaling",
+    "Scaled",
     "as_schedule",
 ]
 
@@ -141,6 +142,35 @@ class InverseScaling(Schedule):
 
     def _rate(self, t):
         return self.lr / (t + 1.0) ** self.power
+
+
+class Scaled(Schedule):
+    """``scale`` times another schedule's rate.
+
+    What ReduceLROnPlateau puts in an optimizer's ``lr``: the wrapped schedule
+    keeps its shape (decay, per-epoch counting), only its level changes.
+    Scaling a Scaled schedule rescales the wrapped one instead of nesting.
+    """
+
+    def __init__(self, schedule, scale):
+        if not isinstance(schedule, Schedule):
+            raise TypeError(f"schedule must be a fastbp.schedules.Schedule, got {type(schedule).__name__}")
+        scale = _positive("scale", scale)
+        if isinstance(schedule, Scaled):
+            schedule, scale = schedule.schedule, scale * schedule.scale
+        self.schedule, self.scale = schedule, scale
+        self.per = schedule.per
+
+    def _params(self):
+        return {"schedule": self.schedule, "scale": self.scale}
+
+    @property
+    def lr(self):
+        """The initial rate: the wrapped schedule's, scaled."""
+        return self.scale * self.schedule.lr
+
+    def _rate(self, t):
+        return self.scale * self.schedule._rate(t)
 
 
 def as_schedule(lr):

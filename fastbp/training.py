@@ -4,11 +4,13 @@ Python decides what happens each epoch (the sample order, every step's
 learning rate, when to stop); one compiled call runs all the epoch's steps.
 """
 from collections import namedtuple
+import numbers
 
 import numpy as np
 
 from fastbp._kernels._train import INTERRUPTED, train_epoch
 from fastbp._validation import check_alpha, check_int
+from fastbp.callbacks import ProgressBar, as_callbacks
 from fastbp.network import rows_per_pass
 from fastbp.optimizers import get_optimizer
 
@@ -62,25 +64,28 @@ class History:
         return f"<History: {self.epochs} epochs{last}>"
 
 
-def _check_callbacks(callbacks):
-    if callbacks is None:
+def _progress(verbose):
+    """The feedback callback for ``verbose``: 0/False none, 1/True a progress
+    bar (plain lines without tqdm), 2 one plain line per epoch."""
+    if verbose not in (0, 1, 2) or (not isinstance(verbose, (bool, np.bool_, int))):
+        raise ValueError(f"verbose must be False/0, True/1 (progress bar) or 2 (one line per epoch), "
+                         f"got {verbose!r}")
+    if not verbose:
         return []
-    if callable(callbacks) or hasattr(callbacks, "on_epoch_end"):
-        callbacks = [callbacks]
-    callbacks = list(callbacks)
+    return [ProgressBar(bar=None if verbose == 1 else False)]
+
+
+def _train_begin(callbacks, net, opt, history, logs):
     for cb in callbacks:
-        if not (callable(cb) or callable(getattr(cb, "on_epoch_end", None))):
-            raise TypeError(
-                f"each callback must be callable as cb(epoch, logs) or have on_epoch_end(epoch, logs), got {cb!r}"
-            )
-    return callbacks
+        cb.set_context(net, opt, history)
+    for cb in callbacks:  # one shared dict: a callback may add to logs["metrics"]
+        cb.on_train_begin(logs)
 
 
-def _run_callbacks(callbacks, epoch, logs):
+def _epoch_end(callbacks, epoch, logs):
     stop = False
-    for cb in callbacks:
-        fn = cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb
-        stop = bool(fn(epoch, logs)) or stop
+    for cb in callbacks:  # every callback sees every epoch, even after one asks to stop
+        stop = bool(cb.on_epoch_end(epoch, logs)) or stop
     return stop
 
 
@@ -114,9 +119,12 @@ class EpochRunner:
         # the state at the start of the epoch, to restore if it diverges
         self.saved_params = np.empty_like(params)
         self.saved_state = tuple(np.empty_like(s) for s in optimizer._state)
+        # With an integer seed, an epoch's order depends only on (seed, the
+        # optimizer's epoch count), so training split over several fit calls,
+        # or resumed from a saved checkpoint, visits the examples as one call
+        # would; otherwise one generator runs on across the epochs.
+        self.seed = seed if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) else None
         self.rng = np.random.default_rng(seed)
-        # shuffled in place each epoch: the order of epoch e is the e-th
-        # successive shuffle of 0..n-1
         self.order = np.arange(n, dtype=np.intp) if shuffle else None
         self.n_steps = -(-n // batch_size)
         # let Ctrl-C through about every million multiply-adds
@@ -137,7 +145,11 @@ class EpochRunner:
         net, opt = self.net, self.opt
         params = net.params
         if self.order is not None:
-            self.rng.shuffle(self.order)
+            # sorting restores 0..n-1 in place, so the shuffle equals
+            # Generator.permutation(n) without a new array each epoch
+            self.order.sort()
+            rng = self.rng if self.seed is None else np.random.default_rng([self.seed, opt.epochs])
+            rng.shuffle(self.order)
         rates = opt.rates(self.n_steps)
         eps, h1, h2, eps_hat = opt.hyper
         np.copyto(self.saved_params, params)
@@ -181,6 +193,11 @@ class EpochRunner:
             self._dirty = False
 
 
+def _train_end(callbacks, history, outcome):
+    for cb in callbacks:
+        cb.on_train_end({"epochs": history.epochs, "outcome": outcome})
+
+
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
         seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None):
     """Train ``net`` by backpropagation.
@@ -205,17 +222,23 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         L2 penalty: alpha/2 * sum ||W||^2 is added to each batch's mean loss.
     shuffle : bool, default False
         Visit the examples in a new random order each epoch.
-    seed : int or None
-        Seed of the shuffling.
+    seed : int, numpy Generator or None
+        Seed of the shuffling.  With an int, each epoch's order is drawn from
+        (seed, the optimizer's epoch count), so fit(epochs=2) equals two calls
+        of fit(epochs=1) with the same optimizer (and a saved and reloaded one).
     validation_data : (X_val, Y_val) or None
         Evaluated after each epoch into ``history.val_loss``.
-    callbacks : callable or list, optional
-        Each is called after every epoch as ``cb(epoch, logs)`` (or
-        ``cb.on_epoch_end(epoch, logs)``), ``epoch`` counted from 0 and ``logs``
-        a dict with "loss", "lr" and, with validation data, "val_loss".
+    callbacks : Callback, callable, or a list of them, optional
+        :class:`fastbp.callbacks.Callback` instances (hooks before and after
+        training and each epoch, see :mod:`fastbp.callbacks`), or functions
+        called after every epoch as ``cb(epoch, logs)`` (or objects with
+        ``on_epoch_end(epoch, logs)``): ``epoch`` counted from 0, ``logs`` a
+        dict with "loss", "lr" and, with validation data, "val_loss".
         Returning True stops training after that epoch.
-    verbose : bool, default False
-        Print one line per epoch.
+    verbose : bool or int, default False
+        False/0: silent.  True/1: a progress bar over the epochs with loss,
+        val_loss and lr (tqdm; one line per epoch without it).  2: one line
+        per epoch.
     sample_weight : array-like (n_samples,), optional
         Non-negative weights: each batch then minimizes
         sum_i w_i loss_i / sum_i w_i (+ the L2 term); a batch whose weights
@@ -255,13 +278,20 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
             raise TypeError("validation_data must be a pair (X_val, Y_val)") from None
         X_val = net._check_X(X_val, "X_val")
         Y_val = net._check_Y(Y_val, X_val.shape[0], "Y_val")
-    callbacks = _check_callbacks(callbacks)
+    callbacks = as_callbacks(callbacks) + _progress(verbose)
 
     history = History()
+    metrics = ["loss", "lr"] + (["val_loss"] if validation_data is not None else [])
     with net._exclusive("fit"):
         runner = EpochRunner(net, X, Y, opt, batch, alpha, shuffle, seed, sample_weight)
+        _train_begin(callbacks, net, opt, history, {
+            "epochs": epochs, "n_samples": n, "batch_size": batch,
+            "steps_per_epoch": runner.n_steps, "metrics": metrics})
+        outcome = "completed"
         try:
             for epoch in range(epochs):
+                for cb in callbacks:
+                    cb.on_epoch_begin(epoch, {})
                 loss, _, _, lr = runner.run_epoch(epoch + 1)
                 logs = {"loss": loss, "lr": lr}
                 history.loss.append(loss)
@@ -269,13 +299,12 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
                 if validation_data is not None:
                     logs["val_loss"] = net._loss(X_val, Y_val, alpha)
                     history.val_loss.append(logs["val_loss"])
-                if verbose:
-                    extra = f" - val_loss {logs['val_loss']:.6g}" if "val_loss" in logs else ""
-                    print(f"epoch {epoch + 1}/{epochs} - loss {loss:.6g}{extra} - lr {lr:.4g}")
-                if _run_callbacks(callbacks, epoch, logs):
+                if _epoch_end(callbacks, epoch, logs):
+                    outcome = "stopped"
                     break
         except TrainingDiverged as err:
             err.history = history
+            _train_end(callbacks, history, "error")
             raise
         except BaseException as err:
             # Ctrl-C (or any other exception) between the compiled loop and
@@ -283,4 +312,5 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
             runner.recover()
             err.history = history
             raise
+        _train_end(callbacks, history, outcome)
     return history

@@ -55,3 +55,17 @@ OUTPUT_LOSS = [
     ("exp", "poisson"), ("exp", "squared"),
 ]
 HIDDEN = ["sigmoid", "tanh", "relu", "identity"]
+
+
+def run_python(args, cwd, env_drop=(), timeout=120):
+    """Run ``python ARGS`` in a subprocess that imports the same fastbp as the
+    tests (a checkout's in-place build or an installed wheel)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in env_drop}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(fb.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)

@@ -25,7 +25,10 @@ def test_ctrl_c_stops_between_two_steps_and_keeps_a_consistent_model():
     timer = threading.Timer(0.3, lambda: signal.pthread_kill(main, signal.SIGINT))
     timer.start()
     try:
-        with pytest.raises(KeyboardInterrupt, match="interrupted in epoch") as info:
+        # usually the compiled loop notices the signal ("interrupted in epoch
+        # ..."); when it lands between two epochs Python raises it itself:
+        # either way the model must be consistent
+        with pytest.raises(KeyboardInterrupt) as info:
             net.fit(X, Y, optimizer=opt, epochs=10_000, batch_size=1)
     finally:
         timer.cancel()

@@ -32,12 +32,8 @@ def test_fit_matches_the_reference_trainer(kind, make, extra, batch_size, shuffl
     epochs = 3
     orders = None
     if shuffle:
-        # fit shuffles one index array in place, epoch after epoch
-        order_rng, order = np.random.default_rng(123), np.arange(10)
-        orders = []
-        for _ in range(epochs):
-            order_rng.shuffle(order)
-            orders.append(order.copy())
+        # epoch e's order comes from (seed, e)
+        orders = [np.random.default_rng([123, e]).permutation(10) for e in range(epochs)]
     want = ref.train(W, b, ref_activations(net), "cross_entropy", X, T,
                      ref.ReferenceOptimizer(kind, lr, **extra), epochs=epochs,
                      batch_size=batch_size or 10, alpha=alpha, orders=orders)
@@ -196,7 +192,7 @@ def test_history_validation_loss_and_callbacks():
 
 def test_verbose_prints_one_line_per_epoch(capsys):
     X, y = _xor()
-    fb.MLP([2, 3, 1], seed=0).fit(X, y, epochs=3, verbose=True)
+    fb.MLP([2, 3, 1], seed=0).fit(X, y, epochs=3, verbose=2)  # verbose=True: tests/test_callbacks.py
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and lines[2].startswith("epoch 3/3 - loss ")
 
@@ -228,11 +224,7 @@ def test_weighted_training_matches_the_reference(batch_size, shuffle, l2_per_wei
     W, b = ref_params(net)
     orders = None
     if shuffle:
-        order_rng, order = np.random.default_rng(9), np.arange(10)
-        orders = []
-        for _ in range(3):
-            order_rng.shuffle(order)
-            orders.append(order.copy())
+        orders = [np.random.default_rng([9, e]).permutation(10) for e in range(3)]
     want = ref.train(W, b, ref_activations(net), "cross_entropy", X, T,
                      ref.ReferenceOptimizer("adam", 0.01), epochs=3, batch_size=batch_size or 10,
                      alpha=0.05, orders=orders, sample_weight=w, l2_per_weight=l2_per_weight)

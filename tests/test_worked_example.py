@@ -93,3 +93,50 @@ def test_the_example_script_prints_the_slides_numbers(capsys):
     for text in ["O4 = 0.332", "O5 = 0.525", "O6 = 0.474", "Err6 = 0.1311",
                  "w46 = -0.261", "w14 = 0.192", "w35 = 0.194", "b4 = -0.408", "b5 = 0.194"]:
         assert text in out, text
+
+
+def test_the_tables_show_every_number_of_the_slides(capsys):
+    worked_example.main()
+    out = capsys.readouterr().out
+
+    def table(title):  # {first cell: other cells} of the table under ``title``
+        section = next(sec for sec in out.split("\n\n") if sec.startswith(title))
+        return {line.split("|")[0].strip(): [c.strip() for c in line.split("|")[1:]]
+                for line in section.splitlines()[3:]}
+
+    forward = table("Net input and output")
+    assert forward["4"] == ["I4 = 0.2 + 0 - 0.5 - 0.4 = -0.7", "1/(1 + e^0.7)", "O4 = 0.332"]
+    assert forward["5"] == ["I5 = -0.3 + 0 + 0.2 + 0.2 = 0.1", "1/(1 + e^-0.1)", "O5 = 0.525"]
+    assert forward["6"] == ["I6 = (-0.3)(0.332) - (0.2)(0.525) + 0.1 = -0.105", "1/(1 + e^0.105)",
+                            "O6 = 0.474"]
+    errors = table("Error of each unit")
+    assert errors["6"] == ["(0.474)(1 - 0.474)(1 - 0.474)", "Err6 = 0.1311",
+                           "0.13117 from the unrounded O6 = 0.47389"]
+    assert errors["5"][:2] == ["(0.525)(1 - 0.525)(0.1311)(-0.2)", "Err5 = -0.0065"]
+    assert errors["4"][:2] == ["(0.332)(1 - 0.332)(0.1311)(-0.3)", "Err4 = -0.0087"]
+    updates = table("Weight and bias updates")
+    expected = {"w46": "-0.261", "w56": "-0.138", "w14": "0.192", "w15": "-0.306", "w24": "0.4",
+                "w25": "0.1", "w34": "-0.508", "w35": "0.194", "b6": "0.218", "b5": "0.194",
+                "b4": "-0.408"}
+    assert list(updates) == list(expected)  # the slides' order
+    for name, value in expected.items():
+        assert updates[name][1] == f"{name} = {value}", updates[name]
+    assert updates["w46"][0] == "-0.3 + (0.9)(0.1311)(0.332)"
+    assert updates["w14"][0] == "0.2 + (0.9)(-0.0087)(1)"
+    assert updates["b6"][0] == "0.1 + (0.9)(0.1311)"
+
+
+def test_compute_agrees_with_the_unrounded_hand_computation(dtype):
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    o4, o5 = sig(-0.7), sig(0.1)
+    i6 = -0.3 * o4 - 0.2 * o5 + 0.1
+    o6 = sig(i6)
+    err6 = o6 * (1 - o6) ** 2
+    v = worked_example.compute(dtype)
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose([v["I"][4], v["I"][5], v["I"][6]], [-0.7, 0.1, i6], rtol=tol, atol=tol)
+    np.testing.assert_allclose([v["O"][4], v["O"][5], v["O"][6]], [o4, o5, o6], rtol=tol)
+    np.testing.assert_allclose([v["Err"][6], v["Err"][5], v["Err"][4]],
+                               [err6, o5 * (1 - o5) * err6 * -0.2, o4 * (1 - o4) * err6 * -0.3],
+                               rtol=10 * tol)
+    np.testing.assert_allclose(v["new"]["w46"], -0.3 + 0.9 * err6 * o4, rtol=10 * tol)

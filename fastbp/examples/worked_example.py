@@ -11,6 +11,8 @@ import numpy as np
 
 import fastbp as fb
 
+__all__ = ["build_network", "compute", "tables", "main", "X", "TARGET", "LEARNING_RATE"]
+
 X = np.array([[1.0, 0.0, 1.0]])
 TARGET = np.array([1.0])
 LEARNING_RATE = 0.9
@@ -30,42 +32,126 @@ def build_network(dtype="float64"):
     return net
 
 
-def main():
-    net = build_network()
-    W1, b1, W2, b2 = net.weights[0].copy(), net.biases[0].copy(), net.weights[1].copy(), net.biases[1].copy()
+def _layer(weights, biases, output, inputs, dtype):
+    """One layer evaluated by fastbp: f(inputs @ W + b) for f = ``output``."""
+    layer = fb.MLP(list(weights.shape), hidden=[], output=output, dtype=dtype)
+    layer.weights[0][...] = weights
+    layer.biases[0][...] = biases
+    return layer.forward(inputs)[0].astype(float)
 
-    print("Forward pass: net input I_j = sum_i w_ij O_i + b_j, output O_j = 1/(1 + e^-I_j)")
-    I_hidden = X[0] @ W1 + b1
-    O_hidden = 1 / (1 + np.exp(-I_hidden))
-    for j, (i_j, o_j) in enumerate(zip(I_hidden, O_hidden), start=4):
-        print(f"  unit {j}: I{j} = {i_j:.3f}   O{j} = {o_j:.3f}")
+
+def compute(dtype="float64"):
+    """Every number of the example, computed by fastbp: a dict with the net
+    inputs I and outputs O of units 4-6, the errors Err of units 4-6, and the
+    weights and biases before ("old") and after ("new") the update, keyed by
+    the slides' names (w14 ... w56, b4 ... b6)."""
+    net = build_network(dtype)
+    W1, b1, W2, b2 = (a.astype(float) for a in (net.weights[0], net.biases[0],
+                                                  net.weights[1], net.biases[1]))
+    I4, I5 = _layer(W1, b1, "identity", X, dtype)
+    O4, O5 = _layer(W1, b1, "sigmoid", X, dtype)
+    (I6,) = _layer(W2, b2, "identity", np.array([[O4, O5]]), dtype)
     O6 = float(net.forward(X)[0, 0])
-    I6 = float(O_hidden @ W2[:, 0] + b2[0])
-    print(f"  unit 6: I6 = {I6:.3f}   O6 = {O6:.3f}")
+    # fastbp's output delta for 1/2 (o - t)^2 is o(1-o)(o-t) = -Err6; the
+    # hidden deltas are likewise -Err4, -Err5.
+    _, db = net.gradients(X, TARGET)
+    err = {6: -float(db[1][0]), 4: -float(db[0][0]), 5: -float(db[0][1])}
 
-    # fastbp's output delta for 1/2 (o - t)^2 is o(1-o)(o-t) = -Err6
-    dW, db = net.gradients(X, TARGET)
-    err6 = -float(db[1][0])
-    err4, err5 = -db[0]
-    print("\nErrors: Err6 = O6(1 - O6)(T - O6); Err_j = O_j(1 - O_j) sum_k Err_k w_jk")
-    # The slides round every intermediate value to 3 decimals; from O6 = 0.474
-    # their Err6 is 0.1311, while the unrounded value is 0.13117.
-    o6_slides = round(O6, 3)
-    print(f"  Err6 = {o6_slides * (1 - o6_slides) * (1 - o6_slides):.4f} on the slides "
-          f"(from O6 rounded to {o6_slides:.3f}); unrounded: {err6:.5f}")
-    print(f"  Err5 = {err5:.4f}")
-    print(f"  Err4 = {err4:.4f}")
+    def named(n):
+        return {"w14": n.weights[0][0, 0], "w15": n.weights[0][0, 1],
+                "w24": n.weights[0][1, 0], "w25": n.weights[0][1, 1],
+                "w34": n.weights[0][2, 0], "w35": n.weights[0][2, 1],
+                "w46": n.weights[1][0, 0], "w56": n.weights[1][1, 0],
+                "b4": n.biases[0][0], "b5": n.biases[0][1], "b6": n.biases[1][0]}
 
+    old = {k: float(v) for k, v in named(net).items()}
     net.fit(X, TARGET, optimizer=fb.SGD(lr=LEARNING_RATE), epochs=1, batch_size=1)
-    print(f"\nUpdated weights and biases (w_ij += {LEARNING_RATE} Err_j O_i, b_j += {LEARNING_RATE} Err_j):")
-    names = {"w46": net.weights[1][0, 0], "w56": net.weights[1][1, 0],
-             "w14": net.weights[0][0, 0], "w15": net.weights[0][0, 1],
-             "w24": net.weights[0][1, 0], "w25": net.weights[0][1, 1],
-             "w34": net.weights[0][2, 0], "w35": net.weights[0][2, 1],
-             "b6": net.biases[1][0], "b5": net.biases[0][1], "b4": net.biases[0][0]}
-    for name, value in names.items():
-        print(f"  {name} = {value:.3f}")
-    return net
+    new = {k: float(v) for k, v in named(net).items()}
+    return {"I": {4: float(I4), 5: float(I5), 6: float(I6)},
+            "O": {1: X[0, 0], 2: X[0, 1], 3: X[0, 2], 4: float(O4), 5: float(O5), 6: O6},
+            "Err": err, "old": old, "new": new, "net": net}
+
+
+def _num(v, digits):
+    """A number as the slides print it: rounded, trailing zeros dropped."""
+    text = f"{round(v, digits):.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _sum(terms):
+    """'a + b - c' from signed terms (strings that may start with '-')."""
+    out = terms[0]
+    for t in terms[1:]:
+        out += f" - {t[1:]}" if t.startswith("-") else f" + {t}"
+    return out
+
+
+def _table(title, header, rows):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = lambda r: "  " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([title, line(header), "  " + "-+-".join("-" * w for w in widths)]
+                     + [line(r) for r in rows])
+
+
+def tables(v):
+    """The three tables of the slides from :func:`compute`'s values: the
+    forward pass, the errors, and the updated weights and biases.  The
+    'computed as' columns use the values rounded as the slides print them;
+    the results are fastbp's, rounded the same way."""
+    O, I, Err, old, new = v["O"], v["I"], v["Err"], v["old"], v["new"]
+    o = {j: round(O[j], 3) for j in O}                # the slides' rounded outputs
+    o6_err = o[6] * (1 - o[6]) * (1 - o[6])            # Err6 from the rounded O6: 0.1311
+    e = {6: round(o6_err, 4), 5: round(Err[5], 4), 4: round(Err[4], 4)}
+
+    forward = []
+    for j, inputs in ((4, (1, 2, 3)), (5, (1, 2, 3)), (6, (4, 5))):
+        if j < 6:  # the inputs are 0/1: the slides write the products out
+            terms = [_num(old[f"w{i}{j}"] * O[i], 3) for i in inputs]
+        else:
+            terms = [f"({_num(old[f'w{i}{j}'], 3)})({_num(o[i], 3)})" for i in inputs]
+            # "(-0.3)(0.332) - (0.2)(0.525)": a later negative product is subtracted
+            terms = terms[:1] + [t.replace("(-", "-(", 1) for t in terms[1:]]
+        expr = _sum(terms + [_num(old[f"b{j}"], 3)])
+        forward.append([j, f"I{j} = {expr} = {_num(I[j], 3)}",
+                        f"1/(1 + e^{_num(-I[j], 3)})", f"O{j} = {O[j]:.3f}"])
+
+    errors = [
+        [6, f"({o[6]:.3f})(1 - {o[6]:.3f})(1 - {o[6]:.3f})", f"Err6 = {o6_err:.4f}",
+         f"{Err[6]:.5f} from the unrounded O6 = {O[6]:.5f}"],
+    ]
+    for j in (5, 4):
+        errors.append([j, f"({o[j]:.3f})(1 - {o[j]:.3f})({e[6]:.4f})({_num(old[f'w{j}6'], 3)})",
+                       f"Err{j} = {Err[j]:.4f}", f"{Err[j]:.6f}"])
+
+    updates = []
+    for name in ("w46", "w56", "w14", "w15", "w24", "w25", "w34", "w35", "b6", "b5", "b4"):
+        j = int(name[-1])
+        source = "" if name[0] == "b" else f"({_num(o[int(name[1])], 3)})"
+        step = f"({LEARNING_RATE})({e[j]:.4f}){source}"
+        updates.append([name, f"{_num(old[name], 3)} + {step}", f"{name} = {_num(new[name], 3)}",
+                        f"{new[name]:.6f}"])
+
+    return "\n\n".join([
+        _table("Net input and output (forward pass): I_j = sum_i w_ij O_i + b_j, O_j = 1/(1 + e^-I_j)",
+               ["unit j", "net input I_j", "O_j computed as", "output O_j"], forward),
+        _table("Error of each unit (backward pass): Err_j = O_j(1 - O_j)(T_j - O_j) at the output, "
+               "Err_j = O_j(1 - O_j) sum_k Err_k w_jk below it",
+               ["unit j", "computed as (slides' rounded values)", "Err_j", "fastbp, unrounded"], errors),
+        "  The slides compute Err6 from O6 rounded to 0.474, which gives 0.1311; the unrounded\n"
+        f"  value is {Err[6]:.5f}.",
+        _table(f"Weight and bias updates (eta = {LEARNING_RATE}): w_ij += eta Err_j O_i, b_j += eta Err_j",
+               ["weight or bias", "computed as", "new value", "fastbp, unrounded"], updates),
+        "  Gradient descent on E = 1/2 (o - t)^2 is the same update: dE/dw_ij = -Err_j O_i.",
+    ])
+
+
+def main(dtype="float64"):
+    """Print the worked example's three tables; returns the updated network."""
+    values = compute(dtype)
+    print(f"Worked example (Han & Kamber, fig. 9.5): 3-2-1 sigmoid network, x = (1, 0, 1), target 1, "
+          f"eta = {LEARNING_RATE}, {np.dtype(dtype).name}\n")
+    print(tables(values))
+    return values["net"]
 
 
 if __name__ == "__main__":

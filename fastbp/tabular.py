@@ -1,0 +1,214 @@
+"""Tables for the command line: read CSV and .npz files as named columns,
+encode targets, standardize features, and remember all of it in a model
+file's metadata so ``predict`` and ``evaluate`` apply the same steps.
+
+A CSV file has a header row of column names.  A .npz file holds either 1-D
+arrays of equal length (one per column, named by their keys) or 2-D arrays,
+whose columns are named ``KEY[0]``, ``KEY[1]``, ... (so a file with arrays X
+(n, d) and y (n,) has columns X[0] ... X[d-1] and y).
+"""
+import csv
+import os
+
+import numpy as np
+
+__all__ = ["read_table", "Preprocessing", "MAX_AUTO_CLASSES"]
+
+# An integer-valued target with at most this many distinct values is read as
+# class labels by task="auto".
+MAX_AUTO_CLASSES = 20
+
+
+class TableError(ValueError):
+    """A data file that cannot be used as asked (the message says why)."""
+
+
+def _column(values, name):
+    """A column as float64 when every cell is a number, else as strings."""
+    try:
+        return np.array([float(v) for v in values], dtype=np.float64)
+    except ValueError:
+        return np.array(values, dtype=str)
+
+
+def read_table(path):
+    """{column name: 1-D array} from a .csv or .npz file, in file order."""
+    path = os.fspath(path)
+    if path.endswith(".npz"):
+        return _read_npz(path)
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows or not rows[0]:
+        raise TableError(f"{path} is empty: expected a header row of column names, then data rows")
+    header, data = [h.strip() for h in rows[0]], [r for r in rows[1:] if r]
+    if len(set(header)) != len(header):
+        dup = sorted({h for h in header if header.count(h) > 1})
+        raise TableError(f"{path}: duplicate column names {dup}")
+    if not data:
+        raise TableError(f"{path} has a header but no data rows")
+    for i, r in enumerate(data, start=2):
+        if len(r) != len(header):
+            raise TableError(f"{path} line {i} has {len(r)} fields, the header has {len(header)}")
+        for name, cell in zip(header, r):
+            if not cell.strip():
+                raise TableError(f"{path} line {i}: column {name!r} is empty (missing values are "
+                                 f"not supported: fill or drop them first)")
+    return {name: _column([r[j].strip() for r in data], name) for j, name in enumerate(header)}
+
+
+def _read_npz(path):
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except ValueError as e:
+        raise TableError(f"{path}: cannot read it without unpickling objects ({e})") from None
+    columns = {}
+    for key, a in arrays.items():
+        if a.ndim == 1:
+            columns[key] = a if a.dtype.kind in "US" else a.astype(np.float64)
+        elif a.ndim == 2:
+            for j in range(a.shape[1]):
+                columns[f"{key}[{j}]"] = a[:, j].astype(np.float64)
+        else:
+            raise TableError(f"{path}: array {key!r} is {a.ndim}-D; expected 1-D columns or 2-D tables")
+    lengths = {len(c) for c in columns.values()}
+    if len(lengths) != 1:
+        raise TableError(f"{path}: arrays have different numbers of rows {sorted(lengths)}")
+    if not columns or lengths == {0}:
+        raise TableError(f"{path} holds no data")
+    return columns
+
+
+def _pick(columns, names, path):
+    missing = [n for n in names if n not in columns]
+    if missing:
+        raise TableError(f"{path} has no column {missing[0]!r}; its columns are {list(columns)}")
+    return [columns[n] for n in names]
+
+
+def _json_label(v):
+    """A class label as JSON stores it: int when integral, else float or str."""
+    if isinstance(v, str):
+        return str(v)  # not np.str_
+    v = float(v)
+    return int(v) if v.is_integer() else v
+
+
+class Preprocessing:
+    """Feature standardization and target encoding, fitted on training data
+    and stored in a model file's metadata.
+
+    Attributes
+    ----------
+    features : list of str;  target : str or None
+    task : "classification" or "regression"
+    classes : list of labels (classification) or None
+    x_mean, x_scale : lists (identity when standardization is off)
+    y_mean, y_scale : floats (regression; targets are standardized too)
+    """
+
+    KEYS = ("features", "target", "task", "classes", "x_mean", "x_scale", "y_mean", "y_scale")
+
+    def __init__(self, **fields):
+        for k in self.KEYS:
+            setattr(self, k, fields.get(k))
+
+    @classmethod
+    def fit(cls, columns, target, features=None, task="auto", standardize=True, rows=None,
+            path="data"):
+        """Choose the features (default: every column but the target), the
+        task and the encoding from ``columns``; the scaling statistics come
+        from ``rows`` only (the training rows; default all)."""
+        if target not in columns:
+            raise TableError(f"{path} has no column {target!r} (the --target); its columns are "
+                             f"{list(columns)}")
+        features = [c for c in columns if c != target] if features is None else list(features)
+        if target in features:
+            raise TableError(f"the target {target!r} cannot also be a feature")
+        if not features:
+            raise TableError(f"{path} has no feature columns besides the target {target!r}")
+        X = _features(columns, features, path)
+        y = columns[target]
+        numeric = y.dtype.kind == "f"
+        if task == "auto":
+            few = numeric and np.all(y == np.round(y)) and len(np.unique(y)) <= MAX_AUTO_CLASSES
+            task = "classification" if (not numeric or few) else "regression"
+        if task not in ("classification", "regression"):
+            raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}")
+        if task == "regression" and not numeric:
+            raise TableError(f"regression needs a numeric target, but column {target!r} holds text "
+                             f"such as {str(y[0])!r}")
+        classes = None
+        if task == "classification":
+            classes = [_json_label(v) for v in np.unique(y)]
+            if len(classes) < 2:
+                raise TableError(f"classification needs at least 2 classes; column {target!r} holds "
+                                 f"only {classes}")
+        if rows is not None:
+            X, y_stats = X[rows], y[rows]
+        else:
+            y_stats = y
+        mean, scale = X.mean(axis=0), X.std(axis=0)
+        scale[scale == 0] = 1.0  # a constant feature stays constant (0 after centring)
+        if not standardize:
+            mean, scale = np.zeros_like(mean), np.ones_like(scale)
+        y_mean = y_scale = None
+        if task == "regression":
+            y_mean, y_scale = float(y_stats.mean()), float(y_stats.std() or 1.0)
+        return cls(features=features, target=target, task=task, classes=classes,
+                   x_mean=mean.tolist(), x_scale=scale.tolist(), y_mean=y_mean, y_scale=y_scale)
+
+    @classmethod
+    def from_metadata(cls, metadata, path="model"):
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("preprocessing"), dict):
+            return None
+        fields = metadata["preprocessing"]
+        missing = [k for k in cls.KEYS if k not in fields]
+        if missing:
+            raise TableError(f"{path}: the model's preprocessing metadata lacks {missing}")
+        return cls(**fields)
+
+    def to_metadata(self):
+        return {"preprocessing": {k: getattr(self, k) for k in self.KEYS}}
+
+    @property
+    def n_outputs(self):
+        return len(self.classes) if self.task == "classification" else 1
+
+    def X(self, columns, path="data"):
+        """Standardized features from ``columns``."""
+        X = _features(columns, self.features, path)
+        return (X - np.asarray(self.x_mean)) / np.asarray(self.x_scale)
+
+    def y(self, columns, path="data", one_hot=False):
+        """Encoded targets from ``columns``: class indices (or with ``one_hot``
+        an indicator matrix, for outputs other than softmax), or standardized
+        values."""
+        (y,) = _pick(columns, [self.target], path)
+        if self.task == "regression":
+            if y.dtype.kind != "f":
+                raise TableError(f"{path}: target column {self.target!r} must be numeric")
+            return (y - self.y_mean) / self.y_scale
+        labels = [_json_label(v) for v in y]
+        index = {c: i for i, c in enumerate(self.classes)}
+        unknown = sorted({repr(v) for v in labels if v not in index})
+        if unknown:
+            raise TableError(f"{path}: column {self.target!r} holds labels the model was not trained "
+                             f"on: {', '.join(unknown[:5])}; known classes: {self.classes}")
+        codes = np.array([index[v] for v in labels], dtype=np.intp)
+        return np.eye(len(self.classes))[codes] if one_hot else codes
+
+    def decode(self, outputs):
+        """Predictions in the data's terms: class labels, or target values."""
+        if self.task == "classification":
+            return [self.classes[i] for i in outputs.argmax(axis=1)]
+        return (outputs[:, 0] * self.y_scale + self.y_mean).tolist()
+
+
+def _features(columns, names, path):
+    cols = _pick(columns, names, path)
+    for name, c in zip(names, cols):
+        if c.dtype.kind != "f":
+            raise TableError(f"{path}: feature column {name!r} is not numeric (it holds {str(c[0])!r}); "
+                             f"choose numeric features with --features")
+    return np.column_stack(cols).astype(np.float64)

@@ -1,0 +1,312 @@
+"""The fastbp command line: help, train / predict / evaluate, errors."""
+import argparse
+import csv
+import json
+
+import numpy as np
+import pytest
+from conftest import run_python
+
+import fastbp as fb
+from fastbp import cli
+from fastbp._optional import available
+from fastbp.datasets import spirals
+
+COLOURS = np.array(["red", "green", "blue"])
+
+
+@pytest.fixture
+def spiral_csv(tmp_path):
+    X, y = spirals(n_per_class=60, n_classes=3, seed=0)
+    path = tmp_path / "spirals.csv"
+    with path.open("w") as f:
+        f.write("x1,x2,colour,id\n")
+        for i, (a, b) in enumerate(zip(X, y)):
+            f.write(f"{float(a[0])!r},{float(a[1])!r},{COLOURS[b]},{i}\n")
+    return path, X, COLOURS[y]
+
+
+@pytest.fixture
+def regression_npz(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = 10 * (X @ [1.0, -2.0, 0.5] + 3) + rng.normal(scale=0.5, size=200)
+    path = tmp_path / "reg.npz"
+    np.savez(path, X=X, y=y)
+    return path, X, y
+
+
+def run(argv, capsys):
+    code = cli.main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# --- help -------------------------------------------------------------------------------
+def _subparsers(parser):
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def test_help_is_complete_at_every_level(capsys):
+    parser = cli.build_parser()
+    commands = _subparsers(parser)
+    assert sorted(commands) == ["demo", "evaluate", "predict", "train", "worked-example"]
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    top = capsys.readouterr().out
+    for name in commands:
+        assert name in top
+    for name, sub in commands.items():
+        assert sub.description, name
+        with pytest.raises(SystemExit) as info:
+            cli.main([name, "--help"])
+        assert info.value.code == 0
+        text = capsys.readouterr().out
+        for action in sub._actions:  # every option is listed and explained
+            assert action.help, (name, action.dest)
+            flag = action.option_strings[-1] if action.option_strings else action.metavar
+            assert flag in text, (name, flag)
+
+
+def test_the_train_options_cover_the_issue():
+    train = _subparsers(cli.build_parser())["train"]
+    flags = {f for a in train._actions for f in a.option_strings}
+    for flag in ["--target", "--layers", "--hidden", "--output", "--loss", "--optimizer", "--lr",
+                 "--momentum", "--beta1", "--beta2", "--eps", "--decay", "--schedule", "--batch-size",
+                 "--mode", "--epochs", "--alpha", "--validation-split", "--seed", "--dtype", "--model"]:
+        assert flag in flags, flag
+
+
+# --- train / predict / evaluate ---------------------------------------------------------
+def test_classification_from_a_csv_end_to_end(spiral_csv, tmp_path, capsys):
+    path, X, labels = spiral_csv
+    model = tmp_path / "m.npz"
+    code, out, err = run(["train", path, "--target", "colour", "--features", "x1,x2",
+                          "--layers", "32,32", "--epochs", 80, "--lr", 0.01, "--progress", "none",
+                          "-o", model], capsys)
+    assert code == 0, err
+    assert "180 rows, 2 features, target 'colour' (classification, 3 classes); 144 for training, " \
+           "36 for validation" in out
+    assert f"model saved to {model}" in out
+
+    ckpt = fb.load_checkpoint(model)
+    assert ckpt.model.layer_sizes == [2, 32, 32, 3] and ckpt.model.output == "softmax"
+    assert ckpt.optimizer.t == 80 * 5  # 144 rows in batches of 32: 5 steps per epoch
+    assert len(ckpt.history.loss) == 80 and len(ckpt.history.val_loss) == 80
+    # predictions: standardize with the statistics of the training rows, by hand
+    order = np.random.default_rng(0).permutation(180)
+    train_rows = np.sort(order[36:])
+    mean, std = X[train_rows].mean(0), X[train_rows].std(0)
+    out_by_hand = ckpt.model.forward((X - mean) / std)
+    expected = np.array(sorted(COLOURS))[out_by_hand.argmax(1)]
+
+    out_csv = tmp_path / "pred.csv"
+    code, _, err = run(["predict", model, path, "-o", out_csv, "--proba"], capsys)
+    assert code == 0 and "180 predictions written" in err
+    rows = list(csv.reader(out_csv.open()))
+    assert rows[0] == ["prediction", "p_blue", "p_green", "p_red"]
+    assert [r[0] for r in rows[1:]] == expected.tolist()
+    np.testing.assert_allclose(np.array([r[1:] for r in rows[1:]], float), out_by_hand, rtol=1e-12)
+    assert (expected == labels).mean() > 0.9
+
+    code, out, _ = run(["evaluate", model, path, "--json"], capsys)
+    metrics = json.loads(out)
+    assert code == 0 and metrics["task"] == "classification" and metrics["n"] == 180
+    assert metrics["accuracy"] == pytest.approx((expected == labels).mean(), abs=1e-15)
+    confusion = [[int(np.sum((labels == a) & (expected == b))) for b in sorted(COLOURS)]
+                 for a in sorted(COLOURS)]
+    assert metrics["confusion"] == confusion
+    code, out, _ = run(["evaluate", model, path], capsys)
+    assert f"accuracy  {metrics['accuracy']:.4f}" in out and "confusion matrix" in out
+
+
+def test_regression_from_an_npz_with_metrics_by_hand(regression_npz, tmp_path, capsys):
+    path, X, y = regression_npz
+    model = tmp_path / "r.npz"
+    code, out, err = run(["train", path, "--target", "y", "--layers", 16, "--epochs", 60,
+                          "--optimizer", "sgd", "--lr", 0.05, "--momentum", 0.9, "--schedule", "step",
+                          "--every", 20, "--validation-split", 0, "--progress", "lines", "-o", model],
+                         capsys)
+    assert code == 0, err
+    assert "(regression)" in out and len([ln for ln in out.splitlines() if ln.startswith("epoch ")]) == 60
+    ckpt = fb.load_checkpoint(model)
+    assert ckpt.optimizer.lr == fb.schedules.StepDecay(0.05, factor=0.5, every=20)
+    assert (ckpt.optimizer.momentum, ckpt.optimizer.t) == (0.9, 60 * 7)
+    code, _, _ = run(["predict", model, path, "-o", tmp_path / "p.csv"], capsys)
+    pred = np.array([float(r[0]) for r in list(csv.reader((tmp_path / "p.csv").open()))[1:]])
+    manual = ckpt.model.forward((X - X.mean(0)) / X.std(0))[:, 0] * y.std() + y.mean()
+    np.testing.assert_allclose(pred, manual, rtol=1e-12)
+    code, out, _ = run(["evaluate", model, path, "--json"], capsys)
+    m = json.loads(out)
+    err_ = pred - y
+    assert m["mse"] == pytest.approx(np.mean(err_**2), rel=1e-9)
+    assert m["mae"] == pytest.approx(np.mean(np.abs(err_)), rel=1e-9)
+    assert m["r2"] == pytest.approx(1 - np.sum(err_**2) / np.sum((y - y.mean()) ** 2), rel=1e-9)
+    assert m["r2"] > 0.95
+
+
+@pytest.mark.parametrize("argv,steps_per_epoch", [
+    (["--mode", "stochastic"], 160),
+    (["--mode", "batch"], 1),
+    (["--mode", "minibatch", "--batch-size", "50"], 4),
+    ([], 5),
+])
+def test_training_modes(regression_npz, tmp_path, capsys, argv, steps_per_epoch):
+    path, _, _ = regression_npz
+    code, _, err = run(["train", path, "--target", "y", "--epochs", 2, "--progress", "none",
+                        "-o", tmp_path / "m.npz", *argv], capsys)
+    assert code == 0, err
+    assert fb.load_checkpoint(tmp_path / "m.npz").optimizer.t == 2 * steps_per_epoch
+
+
+@pytest.mark.parametrize("argv,check", [
+    (["--optimizer", "nesterov", "--lr", "0.1", "--momentum", "0.8", "--schedule", "exponential",
+      "--k", "0.01"],
+     lambda o: isinstance(o, fb.SGD) and o.nesterov and o.momentum == 0.8
+     and o.lr == fb.schedules.ExponentialDecay(0.1, k=0.01)),
+    (["--optimizer", "momentum"], lambda o: o.momentum == 0.9 and not o.nesterov),
+    (["--optimizer", "rmsprop", "--decay", "0.9", "--eps", "1e-6", "--schedule", "inverse-time",
+      "--k", "0.5", "--per", "epoch"],
+     lambda o: isinstance(o, fb.RMSprop) and (o.decay, o.eps) == (0.9, 1e-6)
+     and o.lr == fb.schedules.InverseTimeDecay(0.01, k=0.5, per="epoch")),
+    (["--optimizer", "adagrad", "--lr", "0.3", "--schedule", "inverse-scaling", "--power", "0.25"],
+     lambda o: isinstance(o, fb.AdaGrad) and o.lr == fb.schedules.InverseScaling(0.3, power=0.25)),
+    (["--optimizer", "adam", "--beta1", "0.8", "--beta2", "0.99", "--eps-hat"],
+     lambda o: isinstance(o, fb.Adam) and (o.beta1, o.beta2, o.eps_hat) == (0.8, 0.99, True)
+     and o.lr == fb.schedules.Constant(0.001)),
+])
+def test_optimizer_and_schedule_options(regression_npz, tmp_path, capsys, argv, check):
+    path, _, _ = regression_npz
+    code, _, err = run(["train", path, "--target", "y", "--epochs", 1, "--progress", "none",
+                        "-o", tmp_path / "m.npz", *argv], capsys)
+    assert code == 0, err
+    assert check(fb.load_checkpoint(tmp_path / "m.npz").optimizer)
+
+
+def test_network_options_seed_log_plot_and_early_stopping(spiral_csv, tmp_path, capsys):
+    path, _, _ = spiral_csv
+    argv = ["train", path, "--target", "colour", "--features", "x1,x2", "--layers", "8,4",
+            "--hidden", "tanh,sigmoid", "--output", "sigmoid", "--loss", "squared", "--init",
+            "glorot_normal", "--dtype", "float32", "--alpha", "0.001", "--epochs", 200, "--lr", 0.05,
+            "--early-stopping", 3, "--seed", 5, "--progress", "none"]
+    code, out, err = run(argv + ["-o", tmp_path / "a.npz", "--log", tmp_path / "log.csv"], capsys)
+    assert code == 0, err
+    a = fb.load_checkpoint(tmp_path / "a.npz")
+    assert repr(a.model) == ("MLP([2, 8, 4, 3], hidden=['tanh', 'sigmoid'], output='sigmoid', "
+                             "loss='squared', dtype='float32')")
+    assert a.model.init == "glorot_normal"
+    stopped = len(a.history.loss)
+    assert stopped < 200 and f"early stop after epoch {stopped}" in out
+    rows = list(csv.reader((tmp_path / "log.csv").open()))
+    assert len(rows) == stopped + 1 and [float(r[1]) for r in rows[1:]] == a.history.loss
+    code, _, _ = run(argv + ["-o", tmp_path / "b.npz"], capsys)
+    np.testing.assert_array_equal(fb.load(tmp_path / "b.npz").params, a.model.params)  # same seed
+    code, out, _ = run(argv + ["-o", tmp_path / "c.npz", "--plot", tmp_path / "c.png"], capsys)
+    if available("matplotlib"):
+        assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG" and "loss curve written" in out
+    else:
+        assert "no loss curve drawn: the loss curve needs matplotlib" in out
+
+
+@pytest.mark.parametrize("argv,code,message", [
+    (["--optimizer", "adam", "--momentum", "0.9"], 2, "--momentum does not apply to --optimizer adam"),
+    (["--optimizer", "sgd", "--k", "0.1"], 2, "--k does not apply to --schedule constant"),
+    (["--schedule", "exponential"], 2, "--schedule exponential needs --k"),
+    (["--mode", "batch", "--batch-size", "4"], 2, "--batch-size applies to --mode minibatch"),
+    (["--early-stopping", "3", "--validation-split", "0"], 2, "--early-stopping needs a validation"),
+    (["--lr", "-1"], 1, "lr must be a finite number > 0.0"),
+    (["--momentum", "1.5", "--optimizer", "sgd"], 1, r"momentum must be in \[0.0, 1.0\)"),
+    (["--hidden", "tanh,relu"], 1, "hidden lists 2 activations for 1 hidden layers"),
+    (["--hidden", "swish"], 1, "unknown hidden activation 'swish'"),
+    (["--features", "x9"], 1, "has no column 'x9'"),
+    (["--task", "regression"], 1, "regression needs a numeric target"),
+    (["--output", "identity", "--loss", "cross_entropy"], 1, "needs output='softmax'"),
+])
+def test_bad_train_options_are_reported(spiral_csv, tmp_path, capsys, argv, code, message):
+    path, _, _ = spiral_csv
+    got, out, err = run(["train", path, "--target", "colour", "--epochs", 1, "--progress", "none",
+                         "-o", tmp_path / "m.npz", *argv], capsys)
+    assert got == code and err.startswith("fastbp train: error: ")
+    import re
+    assert re.search(message, err), err
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--epochs", "-1"], "argument --epochs: must be >= 0"),
+    (["--layers", "4,x"], "argument --layers: expected comma-separated integers"),
+    (["--validation-split", "1"], "argument --validation-split: must be in [0, 1)"),
+    (["--mode", "online"], "argument --mode: invalid choice"),
+])
+def test_malformed_options_are_usage_errors(spiral_csv, capsys, argv, message):
+    path, _, _ = spiral_csv
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", str(path), "--target", "colour", *argv])
+    assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_bad_data_and_model_files(spiral_csv, tmp_path, capsys):
+    path, _, _ = spiral_csv
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,c\n1,2,x\n3,,y\n")
+    code, _, err = run(["train", bad, "--target", "c"], capsys)
+    assert code == 1 and "line 3: column 'b' is empty" in err
+    bad.write_text("a,b,c\n1,2\n")
+    assert "line 2 has 2 fields, the header has 3" in run(["train", bad, "--target", "c"], capsys)[2]
+    bad.write_text("a,b,c\n1,q,x\n2,r,y\n")
+    err = run(["train", bad, "--target", "c", "--validation-split", 0], capsys)[2]
+    assert "feature column 'b' is not numeric (it holds 'q')" in err
+    err = run(["train", bad, "--target", "c"], capsys)[2]
+    assert "--validation-split 0.2 of 2 rows leaves 0 for validation" in err
+    code, _, err = run(["evaluate", path, path], capsys)
+    assert code == 1 and "not a .npz (zip) archive" in err
+    code, _, err = run(["predict", tmp_path / "missing.npz", path], capsys)
+    assert code == 1 and "No such file" in err
+    model = tmp_path / "plain.npz"
+    fb.MLP([2, 3]).save(model)
+    code, _, err = run(["predict", model, path], capsys)
+    assert code == 2 and "was not saved by 'fastbp train'" in err
+
+
+def test_evaluate_refuses_unknown_labels_and_missing_columns(spiral_csv, tmp_path, capsys):
+    path, _, _ = spiral_csv
+    model = tmp_path / "m.npz"
+    run(["train", path, "--target", "colour", "--features", "x1,x2", "--epochs", 1, "--progress",
+         "none", "-o", model], capsys)
+    other = tmp_path / "other.csv"
+    other.write_text("x1,x2,colour\n0.1,0.2,purple\n")
+    code, _, err = run(["evaluate", model, other], capsys)
+    assert code == 1 and "labels the model was not trained on: 'purple'" in err
+    other.write_text("x1,colour\n0.1,red\n")
+    code, _, err = run(["predict", model, other], capsys)
+    assert code == 1 and "has no column 'x2'" in err
+
+
+# --- the other commands, and the entry points -------------------------------------------
+def test_worked_example_command_prints_the_tables(capsys):
+    from fastbp.examples import worked_example
+
+    code, out, _ = run(["worked-example"], capsys)
+    worked_example.main()
+    assert code == 0 and out == capsys.readouterr().out
+    assert "O6 = 0.474" in out and "Err6 = 0.1311" in out and "b4 = -0.408" in out
+    code, out32, _ = run(["worked-example", "--dtype", "float32"], capsys)
+    assert "float32" in out32 and "w46 = -0.261" in out32
+
+
+def test_python_dash_m_fastbp_and_version(tmp_path):
+    result = run_python(["-m", "fastbp", "worked-example"], tmp_path)
+    assert result.returncode == 0 and "w46 = -0.261" in result.stdout
+    result = run_python(["-m", "fastbp", "--version"], tmp_path)
+    assert result.stdout.strip() == f"fastbp {fb.__version__}"
+    result = run_python(["-m", "fastbp"], tmp_path)
+    assert result.returncode == 2 and "required: COMMAND" in result.stderr
+
+
+def test_fastbp_imports_without_the_optional_packages(tmp_path):
+    code = ("import sys; sys.modules.update(tqdm=None, matplotlib=None, sklearn=None); "
+            "import fastbp, fastbp.cli, fastbp.callbacks, fastbp.plot, fastbp.demo; print('ok')")
+    result = run_python(["-c", code], tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

@@ -1,0 +1,29 @@
+"""The user guide names every public name, and its links resolve."""
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GUIDE = ROOT / "docs" / "user_guide.md"
+MODULES = ["fastbp", "fastbp.network", "fastbp.optimizers", "fastbp.schedules", "fastbp.training",
+           "fastbp.callbacks", "fastbp.saving", "fastbp.plot", "fastbp.datasets", "fastbp.tabular",
+           "fastbp.cli", "fastbp.demo", "fastbp.examples.worked_example"]
+
+
+@pytest.mark.skipif(not GUIDE.exists(), reason="docs/ is not next to the tests (installed wheel)")
+@pytest.mark.parametrize("module", MODULES)
+def test_the_user_guide_covers_every_public_name(module):
+    text = GUIDE.read_text()
+    missing = [n for n in importlib.import_module(module).__all__
+               if not re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", text)
+               and not re.search(rf"\.{re.escape(n)}(?!\w)", text)]
+    assert not missing, f"{module}: {missing}"
+
+
+@pytest.mark.skipif(not GUIDE.exists(), reason="docs/ is not next to the tests (installed wheel)")
+def test_relative_links_in_the_docs_resolve():
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", doc.read_text()):
+            assert (doc.parent / target).exists(), (doc.name, target)

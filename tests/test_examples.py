@@ -1,0 +1,89 @@
+"""Every script in examples/ runs (with small settings) and does what it says."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+def test_every_example_is_tested_and_listed():
+    scripts = sorted(p.stem for p in EXAMPLES.glob("*.py"))
+    assert scripts == ["compare_optimizers", "digits", "regression", "regularization_grid",
+                       "worked_example", "xor"]
+    listing = (EXAMPLES / "README.md").read_text()
+    assert all(f"`{s}.py`" in listing for s in scripts)
+
+
+def test_worked_example(capsys):
+    load("worked_example").main()
+    assert "w46 = -0.261" in capsys.readouterr().out
+
+
+def test_xor_needs_a_hidden_layer(capsys):
+    results = load("xor").main(epochs=1500)
+    _, out, _ = results[(2, 2, 1)]
+    np.testing.assert_array_equal(out > 0.5, [False, True, True, False])
+    _, out, _ = results[(2, 1)]
+    assert (out > 0.5).tolist() != [False, True, True, False]
+    assert "WRONG" in capsys.readouterr().out
+
+
+def test_compare_optimizers(capsys):
+    pytest.importorskip("matplotlib")
+    fig = load("compare_optimizers").main(epochs=100, out="c.png")
+    final = {ln.get_label().split(" ")[0]: ln.get_ydata()[-1] for ln in fig.axes[0].lines}
+    assert set(final) == {"SGD", "momentum", "AdaGrad", "RMSprop", "Adam"}
+    assert final["Adam"] < 0.1 and final["Adam"] < 0.2 * final["SGD"]
+    assert Path("c.png").exists() and "final training loss" in capsys.readouterr().out
+
+
+def test_regularization_grid(capsys):
+    pytest.importorskip("matplotlib")
+    fig = load("regularization_grid").main(out="r.png", hidden_sizes=(2, 64), alphas=(0.0, 1e-3))
+    acc = [float(ax.get_title().rsplit(" ", 1)[1]) for ax in fig.axes]
+    # two hidden units underfit; 64 fit well without a penalty; a strong penalty flattens them
+    assert acc[2] > acc[0] + 0.2 and acc[2] > acc[3] + 0.2
+    assert Path("r.png").exists()
+
+
+def test_digits(capsys):
+    pytest.importorskip("sklearn")
+    net, accuracy = load("digits").main(epochs=15)
+    assert accuracy > 0.9 and "confusion matrix" in capsys.readouterr().out
+
+
+def test_digits_without_scikit_learn_skips_with_a_message(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    assert load("digits").main() is None
+    assert ("skipped: this example (scikit-learn's digits data set) needs scikit-learn, which is not "
+            "installed: pip install scikit-learn  (or pip install 'fastbp[demo]')") in capsys.readouterr().out
+
+
+def test_regression(capsys):
+    net, rmse = load("regression").main(epochs=150, out=None)
+    assert rmse < 0.1 and net.loss_name == "squared" and net.output == "identity"
+
+
+def test_figure_examples_without_matplotlib(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert load("compare_optimizers").main(epochs=1) is None
+    assert load("regularization_grid").main(epochs=1) is None
+    assert capsys.readouterr().out.count("(it draws a figure) needs matplotlib") == 2
