@@ -22,4 +22,15 @@ __all__ = [
     "TrainingDiverged",
     "fit",
     "schedules",
+    "MLPClassifier",
+    "MLPRegressor",
 ]
+
+
+def __getattr__(name):
+    # the scikit-learn estimators load on first use: scikit-learn is optional
+    if name in ("MLPClassifier", "MLPRegressor"):
+        from fastbp import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'fastbp' has no attribute {name!r}")

@@ -114,7 +114,10 @@ class EpochRunner:
         # the state at the start of the epoch, to restore if it diverges
         self.saved_params = np.empty_like(params)
         self.saved_state = tuple(np.empty_like(s) for s in optimizer._state)
-        self.rng = np.random.default_rng(seed)
+        # a RandomState is used as it is (its shuffle draws differ from a
+        # Generator's): scikit-learn's estimators shuffle with one, and the
+        # drop-in estimators reproduce their sample order
+        self.rng = seed if isinstance(seed, np.random.RandomState) else np.random.default_rng(seed)
         # shuffled in place each epoch: the order of epoch e is the e-th
         # successive shuffle of 0..n-1
         self.order = np.arange(n, dtype=np.intp) if shuffle else None
