@@ -12,7 +12,7 @@ try:
     from sklearn.utils.metaestimators import available_if
     from sklearn.utils.multiclass import (
         check_classification_targets, type_of_target, unique_labels)
-    from sklearn.utils.validation import check_is_fitted, validate_data
+    from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 except ImportError as err:  # pragma: no cover - exercised by simulating its absence
     raise ImportError(
         "fastbp.MLPClassifier and fastbp.MLPRegressor need scikit-learn >= 1.6, which is "
@@ -24,5 +24,5 @@ __all__ = [
     "accuracy_score", "r2_score", "train_test_split", "LabelBinarizer",
     "check_random_state", "compute_sample_weight", "available_if",
     "check_classification_targets", "type_of_target", "unique_labels",
-    "check_is_fitted", "validate_data",
+    "check_is_fitted", "column_or_1d", "validate_data",
 ]

@@ -29,8 +29,11 @@ Sparse X (CSR/CSC) is densified one mini-batch at a time, never whole: each
 batch runs through the compiled loop on its own, which is slower than the
 dense whole-epoch path but bounded in memory.
 
-``check_estimator`` passes except the checks listed in
-``EXPECTED_FAILED_CHECKS`` (with the reason for each).
+``sklearn.utils.estimator_checks.check_estimator`` passes every check on both
+estimators; scikit-learn itself skips two: ``check_array_api_input`` (runs only
+with SCIPY_ARRAY_API=1; the estimators take NumPy and SciPy input only) and,
+for the classifier, ``check_classifiers_multilabel_output_format_decision_function``
+(there is no decision_function, as in scikit-learn's MLP).
 """
 import copy
 import numbers
@@ -44,7 +47,7 @@ import scipy.sparse as sp
 from fastbp._sklearn_compat import (
     BaseEstimator, ClassifierMixin, ConvergenceWarning, LabelBinarizer, RegressorMixin,
     accuracy_score, available_if, check_classification_targets, check_is_fitted,
-    check_random_state,
+    check_random_state, column_or_1d,
     compute_sample_weight, r2_score, train_test_split, type_of_target, unique_labels,
     validate_data)
 from fastbp._validation import check_int, check_real, check_sample_weight
@@ -53,7 +56,7 @@ from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
 from fastbp.schedules import Constant, Schedule
 from fastbp.training import EpochRunner, _check_callbacks, _run_callbacks
 
-__all__ = ["MLPClassifier", "MLPRegressor", "EXPECTED_FAILED_CHECKS"]
+__all__ = ["MLPClassifier", "MLPRegressor"]
 
 # scikit-learn's activation names -> fastbp's
 _HIDDEN = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
@@ -61,17 +64,6 @@ _SOLVERS = ("lbfgs", "sgd", "adam", "rmsprop", "adagrad")
 _LR_MODES = ("constant", "invscaling", "adaptive")
 # rows densified at a time when predicting from a sparse matrix
 _SPARSE_CHUNK = 1024
-
-# check_estimator checks that fail, and why (see the README).
-EXPECTED_FAILED_CHECKS = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "a zero weight is not the same as removing the sample for mini-batch "
-        "training: the batches are cut from all samples (as in scikit-learn's MLP, "
-        "which xfails this check too)"),
-    "check_sample_weight_equivalence_on_sparse_data": (
-        "same reason as check_sample_weight_equivalence_on_dense_data"),
-}
-
 
 def _check_bool(name, value):
     if not isinstance(value, (bool, np.bool_)):
@@ -124,9 +116,8 @@ class _BaseMLP(BaseEstimator):
         check_int("max_iter", self.max_iter, 1)
         _check_bool("shuffle", self.shuffle)
         check_real("tol", self.tol, 0.0)
-        if isinstance(self.verbose, bool) or not isinstance(self.verbose, numbers.Integral):
-            if not isinstance(self.verbose, (bool, np.bool_)):
-                raise TypeError(f"verbose must be a bool or an int, got {self.verbose!r}")
+        if not isinstance(self.verbose, (numbers.Integral, np.bool_)):
+            raise TypeError(f"verbose must be a bool or an int, got {self.verbose!r}")
         _check_bool("warm_start", self.warm_start)
         check_real("momentum", self.momentum, 0.0, 1.0, high_open=True)
         _check_bool("nesterovs_momentum", self.nesterovs_momentum)
@@ -140,7 +131,11 @@ class _BaseMLP(BaseEstimator):
         check_int("max_fun", self.max_fun, 1)
         if self.dtype is not None and self.dtype not in ("float32", "float64", np.float32, np.float64):
             raise ValueError(f"dtype must be None, 'float32' or 'float64', got {self.dtype!r}")
-        _check_callbacks(self.callbacks)
+        cbs = self.callbacks
+        if not (cbs is None or callable(cbs) or hasattr(cbs, "on_epoch_end")
+                or isinstance(cbs, (list, tuple))):
+            raise TypeError(f"callbacks must be None, a callback or a list of callbacks, got {cbs!r}")
+        _check_callbacks(cbs)
         self._check_extra_params()
         return [int(s) for s in sizes]
 
@@ -176,7 +171,7 @@ class _BaseMLP(BaseEstimator):
         return self.learning_rate if self.solver == "sgd" else "constant"
 
     # --- data ---------------------------------------------------------------
-    def _validate(self, X, y=None, reset=True):
+    def _validate(self, X, y="no_validation", reset=True):
         """X (and y) through scikit-learn's validation: float64 or float32
         (or the network's dtype once there is one), CSR/CSC kept sparse."""
         if not reset:
@@ -186,9 +181,14 @@ class _BaseMLP(BaseEstimator):
         else:
             dtype = (np.float64, np.float32)
         kw = dict(accept_sparse=["csr", "csc"], dtype=dtype, reset=reset)
-        if y is None:
+        if isinstance(y, str) and y == "no_validation":
             return validate_data(self, X, **kw)
-        return validate_data(self, X, y, multi_output=True, y_numeric=not self._is_clf, **kw)
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=not self._is_clf, **kw)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # DataConversionWarning, as scikit-learn
+        if not sp.issparse(X):
+            X = np.ascontiguousarray(X)  # the compiled loop reads C-ordered rows
+        return X, y
 
     def _sample_weight(self, sample_weight, n, dtype, name="sample_weight"):
         if sample_weight is None:
@@ -330,12 +330,22 @@ class _BaseMLP(BaseEstimator):
         return self
 
     def _check_continuation(self, X, Y, hidden):
+        net = self._net
         sizes = [X.shape[1], *hidden, Y.shape[1]]
-        if sizes != self._net.layer_sizes:
+        if sizes != net.layer_sizes:
             raise ValueError(
                 f"warm_start/partial_fit needs the same layer sizes as the fitted network "
-                f"{self._net.layer_sizes}, got {sizes} (hidden_layer_sizes or the number of "
+                f"{net.layer_sizes}, got {sizes} (hidden_layer_sizes or the number of "
                 f"outputs changed)")
+        if net.hidden and net.hidden[0] != _HIDDEN[self.activation]:
+            # scikit-learn applies a changed activation to the warm-started
+            # weights: same parameters, new network
+            self._load_coefs()
+            new = MLP(sizes, hidden=_HIDDEN[self.activation], output=net.output,
+                      loss=net.loss_name, init="uniform", dtype=net.dtype, seed=0)
+            np.copyto(new.params, net.params)
+            self._net = new
+            self.coefs_, self.intercepts_ = list(new.weights), list(new.biases)
 
     def _initialize(self, X, Y, hidden, rs):
         """A new network with scikit-learn's Glorot-uniform start: per layer,
@@ -361,17 +371,22 @@ class _BaseMLP(BaseEstimator):
         self._best_params = net.params.copy()
         # per-output mean, as scikit-learn reports the squared loss
         self._loss_scale = Y.shape[1] if loss == "squared" else 1
-        if self._stochastic:
-            self.loss_curve_ = []
-            self._no_improvement_count = 0
-            if self.early_stopping:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
-            else:
-                self.best_loss_ = np.inf
-                self.validation_scores_ = None
-                self.best_validation_score_ = None
+        for name in ("loss_curve_", "validation_loss_curve_"):
+            self.__dict__.pop(name, None)
+
+    def _init_stopping_state(self):
+        """scikit-learn's per-fit bookkeeping of the stochastic solvers, kept
+        across warm-started fits and partial_fit calls like its own."""
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.best_loss_ = np.inf
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
 
     def _validation_set(self, validation, dtype):
         X_val, y_val, w_val = validation
@@ -403,6 +418,10 @@ class _BaseMLP(BaseEstimator):
                 else Constant(self.learning_rate_init)
         opt = self._optimizer
         mode = self._rate_mode()
+        # first stochastic fit, or early_stopping switched since the last one
+        if not hasattr(self, "loss_curve_") or self.early_stopping != (
+                self.validation_scores_ is not None):
+            self._init_stopping_state()
         if self.early_stopping and val is None:
             X, Y, sw, val = self._split(X, Y, sw, rs)
         n = X.shape[0]
@@ -410,9 +429,8 @@ class _BaseMLP(BaseEstimator):
         callbacks = _check_callbacks(self.callbacks)
         epoch = (_SparseEpoch if sp.issparse(X) else _DenseEpoch)(
             net, X, Y, opt, batch, self.alpha, self.shuffle, rs, sw)
-        if val is not None:
-            self.validation_loss_curve_ = getattr(self, "validation_loss_curve_", []) \
-                if not incremental or hasattr(self, "validation_loss_curve_") else []
+        if val is not None and not hasattr(self, "validation_loss_curve_"):
+            self.validation_loss_curve_ = []
         self.n_iter_ = 0
         for _ in range(self.max_iter):
             lr = float(opt.rates(1)[0])
@@ -665,7 +683,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     by the next warm-started fit or prediction), plus
     ``validation_loss_curve_`` whenever there is validation data.
 
-    check_estimator passes apart from ``EXPECTED_FAILED_CHECKS``.
+    check_estimator passes (see the module docstring for the two checks
+    scikit-learn skips).
     """
 
     _is_clf = True
@@ -719,8 +738,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _encode_targets(self, y, incremental, first):
         """Labels -> 0/1 indicator columns, as scikit-learn's LabelBinarizer
         (one column for two classes)."""
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
         check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
@@ -809,7 +826,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     The parameters up to ``max_fun`` are scikit-learn 1.9's ('squared_error'
     or 'poisson' loss first), with the same defaults and meaning; the extras
     ``dtype`` and ``callbacks`` are as for :class:`MLPClassifier`.
-    check_estimator passes apart from ``EXPECTED_FAILED_CHECKS``.
+    check_estimator passes (see the module docstring).
     """
 
     _is_clf = False
