@@ -33,7 +33,13 @@ dense whole-epoch path but bounded in memory.
 estimators; scikit-learn itself skips two: ``check_array_api_input`` (runs only
 with SCIPY_ARRAY_API=1; the estimators take NumPy and SciPy input only) and,
 for the classifier, ``check_classifiers_multilabel_output_format_decision_function``
-(there is no decision_function, as in scikit-learn's MLP).
+(there is no decision_function, as in scikit-learn's MLP).  One caveat, shared
+with scikit-learn: with solver='lbfgs' and the default max_iter=200 the
+classifier can fit check_estimator's multilabel data so well that some
+probabilities are exactly 1.0 in float64, and
+``check_classifiers_multilabel_output_format_predict_proba`` (which wants them
+strictly inside (0, 1)) fails, exactly as it does for scikit-learn's
+``MLPClassifier(solver='lbfgs')``; with max_iter=50 it passes.
 """
 import copy
 import numbers
@@ -81,6 +87,13 @@ class _BaseMLP(BaseEstimator):
     """Shared by the classifier and the regressor; not for direct use."""
 
     # --- parameters ---------------------------------------------------------
+    def _store_params(self, params):
+        """__init__ stores every argument unchanged, as scikit-learn requires
+        (the subclasses spell out their signatures for get_params)."""
+        for name, value in params.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
+
     def _check_params(self):
         """Check every constructor parameter before anything runs; returns the
         hidden layer sizes as a list."""
@@ -696,32 +709,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  dtype=None, class_weight=None, callbacks=None):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dtype = dtype
-        self.class_weight = class_weight
-        self.callbacks = callbacks
+        self._store_params(locals())
 
     _score_function = staticmethod(accuracy_score)
 
@@ -838,32 +826,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  dtype=None, callbacks=None):
-        self.loss = loss
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dtype = dtype
-        self.callbacks = callbacks
+        self._store_params(locals())
 
     _score_function = staticmethod(r2_score)
 

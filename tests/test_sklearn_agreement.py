@@ -167,3 +167,17 @@ def test_partial_fit_matches():
         ours.partial_fit(X[part], y[part], classes=np.unique(y))
     assert_same(ours, theirs)
     assert ours.t_ == theirs.t_
+
+
+@pytest.mark.parametrize("variant", [dict(solver="sgd", momentum=0.9),
+                                     dict(solver="sgd", momentum=0.0, alpha=0.1),
+                                     dict(solver="adam", alpha=0.01)])
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_per_example_path_matches(kind, variant):
+    # batch_size=1 runs the compiled loop's per-example path
+    X, y = data(kind, n=40)
+    theirs, ours = pair(kind, hidden_layer_sizes=(5,), batch_size=1, max_iter=4,
+                        learning_rate_init=0.005, random_state=0, activation="logistic",
+                        **variant)
+    fit_both(ours, theirs, X, y)
+    assert_same(ours, theirs)
