@@ -22,9 +22,7 @@ __all__ = [
     "TrainingDiverged",
     "fit",
     "schedules",
-    "MLPClassifier",
-    "MLPRegressor",
-]
+]  # MLPClassifier and MLPRegressor are left out: `import *` must not need scikit-learn
 
 
 def __getattr__(name):
