@@ -30,4 +30,13 @@ __all__ = [
     "UnsupportedFormatError",
     "schedules",
     "callbacks",
-]
+]  # MLPClassifier and MLPRegressor are left out: `import *` must not need scikit-learn
+
+
+def __getattr__(name):
+    # the scikit-learn estimators load on first use: scikit-learn is optional
+    if name in ("MLPClassifier", "MLPRegressor"):
+        from fastbp import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'fastbp' has no attribute {name!r}")

@@ -6,7 +6,7 @@ import importlib
 _PACKAGES = {
     "tqdm": ("tqdm", "progress"),
     "matplotlib": ("matplotlib", "plot"),
-    "sklearn": ("scikit-learn", "demo"),
+    "sklearn": ("scikit-learn", "sklearn"),
 }
 
 

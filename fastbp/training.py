@@ -122,9 +122,12 @@ class EpochRunner:
         # With an integer seed, an epoch's order depends only on (seed, the
         # optimizer's epoch count), so training split over several fit calls,
         # or resumed from a saved checkpoint, visits the examples as one call
-        # would; otherwise one generator runs on across the epochs.
+        # would.  Otherwise one generator shuffles the previous order again
+        # each epoch; a RandomState is used as it is (its draws differ from a
+        # Generator's): scikit-learn shuffles with one, and the drop-in
+        # estimators reproduce its sample order.
         self.seed = seed if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) else None
-        self.rng = np.random.default_rng(seed)
+        self.rng = seed if isinstance(seed, np.random.RandomState) else np.random.default_rng(seed)
         self.order = np.arange(n, dtype=np.intp) if shuffle else None
         self.n_steps = -(-n // batch_size)
         # let Ctrl-C through about every million multiply-adds
@@ -145,11 +148,13 @@ class EpochRunner:
         net, opt = self.net, self.opt
         params = net.params
         if self.order is not None:
-            # sorting restores 0..n-1 in place, so the shuffle equals
-            # Generator.permutation(n) without a new array each epoch
-            self.order.sort()
-            rng = self.rng if self.seed is None else np.random.default_rng([self.seed, opt.epochs])
-            rng.shuffle(self.order)
+            if self.seed is None:
+                self.rng.shuffle(self.order)
+            else:
+                # sorting restores 0..n-1 in place, so this shuffle equals
+                # Generator.permutation(n) without a new array each epoch
+                self.order.sort()
+                np.random.default_rng([self.seed, opt.epochs]).shuffle(self.order)
         rates = opt.rates(self.n_steps)
         eps, h1, h2, eps_hat = opt.hyper
         np.copyto(self.saved_params, params)
@@ -193,9 +198,9 @@ class EpochRunner:
             self._dirty = False
 
 
-def _train_end(callbacks, history, outcome):
+def _train_end(callbacks, epochs, outcome):
     for cb in callbacks:
-        cb.on_train_end({"epochs": history.epochs, "outcome": outcome})
+        cb.on_train_end({"epochs": epochs, "outcome": outcome})
 
 
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
@@ -304,7 +309,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
                     break
         except TrainingDiverged as err:
             err.history = history
-            _train_end(callbacks, history, "error")
+            _train_end(callbacks, history.epochs, "error")
             raise
         except BaseException as err:
             # Ctrl-C (or any other exception) between the compiled loop and
@@ -312,5 +317,5 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
             runner.recover()
             err.history = history
             raise
-        _train_end(callbacks, history, outcome)
+        _train_end(callbacks, history.epochs, outcome)
     return history
