@@ -43,7 +43,7 @@ cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha
                         const floating* a, const floating* b,
                         floating beta, floating* c) noexcept nogil:
     """C(m,n) = alpha * A(m,k) . B(k,n) + beta * C       (forward: Z = X.W)"""
-    cdef Py_ssize_t i, j, p, first
+    cdef Py_ssize_t i, j, p
     cdef floating aip, a0, a1, a2, a3
     cdef floating* crow
     cdef const floating* b0
@@ -51,25 +51,18 @@ cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha
         _gemm(c'N', c'N', <int>n, <int>m, <int>k, alpha, b, <int>n, a, <int>k,
               beta, c, <int>n)
         return
-    if beta != 0:
-        _scale(c, m * n, beta)
+    _scale(c, m * n, beta)
     for i in range(m):
         crow = c + i * n
-        first = 0
-        if beta == 0:  # B's first row sets C's row: no zeroing pass
-            aip = alpha * a[i * k]
-            for j in range(n):
-                crow[j] = aip * b[j]
-            first = 1
         # four rows of B per pass over C's row: a quarter of the loads and
         # stores of C, and the same left-to-right sums as one row at a time
-        for p in range(first, k - 3, 4):
+        for p in range(0, k - 3, 4):
             a0, a1 = alpha * a[i * k + p], alpha * a[i * k + p + 1]
             a2, a3 = alpha * a[i * k + p + 2], alpha * a[i * k + p + 3]
             b0 = b + p * n
             for j in range(n):
                 crow[j] = crow[j] + a0 * b0[j] + a1 * b0[n + j] + a2 * b0[2 * n + j] + a3 * b0[3 * n + j]
-        for p in range(k - (k - first) % 4, k):
+        for p in range(k - k % 4, k):
             aip = alpha * a[i * k + p]
             for j in range(n):
                 crow[j] += aip * b[p * n + j]
