@@ -317,7 +317,8 @@ class MLP:
         return save(path, self, optimizer=optimizer, history=history, metadata=metadata)
 
     def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
-            seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None):
+            seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None,
+            on_divergence="raise"):
         """Train by backpropagation; returns a :class:`fastbp.History`.
 
         See :func:`fastbp.training.fit` for the parameters.
@@ -326,4 +327,5 @@ class MLP:
 
         return fit(self, X, Y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
                    alpha=alpha, shuffle=shuffle, seed=seed, validation_data=validation_data,
-                   callbacks=callbacks, verbose=verbose, sample_weight=sample_weight)
+                   callbacks=callbacks, verbose=verbose, sample_weight=sample_weight,
+                   on_divergence=on_divergence)

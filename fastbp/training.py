@@ -50,10 +50,14 @@ class History:
         included); empty without validation data.
     lr : list of float
         The learning rate of each epoch's first step.
+    diverged : TrainingDiverged or None
+        With ``fit(..., on_divergence="stop")``, the divergence that ended
+        training early (the network holds the last good epoch); else None.
     """
 
     def __init__(self):
         self.loss, self.val_loss, self.lr = [], [], []
+        self.diverged = None  # the TrainingDiverged that stopped fit(on_divergence="stop")
 
     @property
     def epochs(self):
@@ -204,7 +208,8 @@ def _train_end(callbacks, epochs, outcome):
 
 
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
-        seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None):
+        seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None,
+        on_divergence="raise"):
     """Train ``net`` by backpropagation.
 
     Parameters
@@ -248,6 +253,11 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         Non-negative weights: each batch then minimizes
         sum_i w_i loss_i / sum_i w_i (+ the L2 term); a batch whose weights
         are all zero is skipped.
+    on_divergence : {"raise", "stop"}, default "raise"
+        What to do when the loss or the parameters become NaN or infinite:
+        raise TrainingDiverged, or (for sweeps) stop quietly and return the
+        history so far with ``history.diverged`` set.  Either way the network
+        and optimizer hold the end of the last good epoch.
 
     Returns
     -------
@@ -276,6 +286,8 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     alpha = check_alpha(alpha)
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+    if on_divergence not in ("raise", "stop"):
+        raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     if validation_data is not None:
         try:
             X_val, Y_val = validation_data
@@ -310,7 +322,10 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         except TrainingDiverged as err:
             err.history = history
             _train_end(callbacks, history.epochs, "error")
-            raise
+            if on_divergence == "raise":
+                raise
+            history.diverged = err
+            return history
         except BaseException as err:
             # Ctrl-C (or any other exception) between the compiled loop and
             # the bookkeeping must not leave uncounted updates behind

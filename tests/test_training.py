@@ -292,6 +292,22 @@ def test_divergence_stops_with_a_clear_error_and_restores_the_last_good_epoch():
     assert np.isfinite(net.params).all()
 
 
+def test_divergence_can_stop_quietly_for_sweeps():
+    rng = np.random.default_rng(0)
+    X, T = rng.normal(size=(20, 3)) * 10, rng.normal(size=(20, 1)) * 100
+    loud, quiet = (fb.MLP([3, 8, 1], hidden="identity", output="identity", seed=0) for _ in range(2))
+    with pytest.raises(fb.TrainingDiverged) as info:
+        loud.fit(X, T, optimizer=fb.SGD(lr=0.02, momentum=0.9), epochs=50, batch_size=4)
+    history = quiet.fit(X, T, optimizer=fb.SGD(lr=0.02, momentum=0.9), epochs=50, batch_size=4,
+                        on_divergence="stop")
+    assert isinstance(history.diverged, fb.TrainingDiverged)
+    assert history.diverged.epoch == info.value.epoch and history.epochs == info.value.epoch - 1
+    np.testing.assert_array_equal(quiet.params, loud.params)
+    assert fb.MLP([2, 1]).fit(np.ones((2, 2)), [0.0, 1.0]).diverged is None
+    with pytest.raises(ValueError, match="on_divergence must be 'raise' or 'stop'"):
+        quiet.fit(X, T, on_divergence="ignore")
+
+
 def test_an_update_that_overflows_the_parameters_is_undone():
     # a finite loss, then an update so large that the weights overflow to inf
     net = fb.MLP([2, 3, 1], hidden="tanh", output="identity", seed=0)
