@@ -10,9 +10,10 @@ The protocol (every method optional on a :class:`Callback` subclass)::
                                             with validation data, val_loss.
                                             Returning True stops training.
     on_train_end(logs)                      once, when training completes, is
-                                            stopped, or diverges; logs: epochs
+                                            stopped, diverges, is interrupted
+                                            (Ctrl-C) or fails; logs: epochs
                                             (completed), outcome ("completed",
-                                            "stopped" or "error")
+                                            "stopped", "error" or "interrupted")
 
 They run in Python between the compiled epochs, never inside one, in the
 order given, all sharing one ``logs`` dict per hook call: a callback can add
@@ -193,7 +194,7 @@ class EarlyStopping(Callback):
         return False
 
     def on_train_end(self, logs):
-        if self._best_params is not None and logs.get("outcome") != "error":
+        if self._best_params is not None and logs.get("outcome") in ("completed", "stopped"):
             self.model.params = self._best_params
 
 

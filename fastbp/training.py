@@ -331,6 +331,11 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
             # the bookkeeping must not leave uncounted updates behind
             runner.recover()
             err.history = history
+            try:  # let callbacks close files and bars; the original error wins
+                _train_end(callbacks, history.epochs,
+                           "interrupted" if isinstance(err, KeyboardInterrupt) else "error")
+            except Exception:
+                pass
             raise
         _train_end(callbacks, history.epochs, outcome)
     return history

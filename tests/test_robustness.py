@@ -57,9 +57,15 @@ def test_an_exception_from_a_callback_keeps_the_completed_epochs():
         if epoch == 1:
             raise ValueError("callback failed")
 
+    class Record(fb.callbacks.Callback):
+        def on_train_end(self, logs):
+            self.end = logs
+
+    record = Record()
     with pytest.raises(ValueError, match="callback failed") as info:
-        net.fit(X, Y, optimizer=fb.SGD(lr=0.5), epochs=5, callbacks=boom)
+        net.fit(X, Y, optimizer=fb.SGD(lr=0.5), epochs=5, callbacks=[record, boom])
     assert info.value.history.epochs == 2
+    assert record.end == {"epochs": 2, "outcome": "error"}
     np.testing.assert_array_equal(net.params, reference.params)
 
 
