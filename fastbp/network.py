@@ -6,8 +6,8 @@ import threading
 
 import numpy as np
 
-from fastbp._kernels import _network as _k
-from fastbp._kernels._activations import Activation
+from fastbp._kernels import activations as _activations
+from fastbp._kernels import network as _k
 from fastbp._validation import (
     check_alpha, check_dtype, check_real, check_sample_weight, check_X, check_Y)
 
@@ -33,7 +33,7 @@ def rows_per_pass(n_rows, n_units, minimum=1024):
 def _activation_code(name, allowed, what):
     if not isinstance(name, str) or name not in allowed:
         raise ValueError(f"unknown {what} activation {name!r}; expected one of {list(allowed)}")
-    return int(Activation[name.upper()])
+    return int(_activations.Activation[name.upper()])
 
 
 class MLP:

@@ -22,7 +22,7 @@ import weakref
 
 import numpy as np
 
-from fastbp._kernels import _optimizers as _k
+from fastbp._kernels import optimizers as _k
 from fastbp._validation import check_real
 from fastbp.schedules import as_schedule
 

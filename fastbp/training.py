@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from fastbp._kernels._train import INTERRUPTED, train_epoch
+from fastbp._kernels import train as _train_kernels
 from fastbp._validation import check_alpha, check_int
 from fastbp.callbacks import ProgressBar, as_callbacks
 from fastbp.network import rows_per_pass
@@ -164,12 +164,12 @@ class EpochRunner:
         np.copyto(self.saved_params, params)
         self._counters = opt._save(self.saved_state)
         self._dirty = True
-        status, loss_sum, sq_sum, updates = train_epoch(
+        status, loss_sum, sq_sum, updates = _train_kernels.train_epoch(
             net._topology, params, self.grads, self.s1, self.s2, self.X, self.Y,
             self.sample_weight, self.order, self.batch, opt.rule, rates, opt.t,
             eps, h1, h2, eps_hat, self.alpha, self.l2_per_weight,
             self.acts, self.deltas, self.gather, self.check_every)
-        if status == INTERRUPTED:
+        if status == _train_kernels.INTERRUPTED:
             opt.t += updates  # every update applied is whole: keep them
             self._dirty = False
             raise KeyboardInterrupt(

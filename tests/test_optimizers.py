@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fastbp as fb
-from fastbp._kernels import _optimizers as _k
+from fastbp._kernels import optimizers as _k
 
 N = 37
 STEPS = 25

@@ -2,7 +2,7 @@
 import numpy as np
 
 import fastbp as fb
-from fastbp._kernels import _optimizers
+from fastbp._kernels import optimizers as _optimizers
 
 from .common import classification
 

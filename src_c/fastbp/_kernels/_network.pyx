@@ -32,10 +32,10 @@ from libc.float cimport DBL_MIN, FLT_MIN
 from libc.math cimport isfinite, log, logf
 from libc.string cimport memcpy
 
-from fastbp._kernels._activations cimport (
+from ._activations cimport (
     EXP, IDENTITY, SOFTMAX, add_bias_activate, mul_derivative)
-from fastbp._kernels._blas cimport matmul, matmul_nt, matmul_tn
-from fastbp._kernels._optimizers cimport SGD, apply_update
+from ._blas cimport matmul, matmul_nt, matmul_tn
+from ._optimizers cimport SGD, apply_update
 
 import numpy as np
 

@@ -15,9 +15,9 @@ the values by the Python layer.
 from cython cimport floating
 from libc.math cimport isfinite
 
-from fastbp._kernels._network cimport (
+from ._network cimport (
     Net, Topology, add_l2_gradient, batch_gradient, example_step, weight_sum)
-from fastbp._kernels._optimizers cimport apply_update, step_scalars
+from ._optimizers cimport apply_update, step_scalars
 
 
 cdef extern from *:
@@ -48,7 +48,7 @@ cdef bint signalled() noexcept nogil:
 cdef enum:
     PREFETCH_AHEAD = 8
 
-from fastbp._kernels._optimizers import STATE_VECTORS
+from ._optimizers import STATE_VECTORS
 
 
 def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
