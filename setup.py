@@ -5,6 +5,8 @@ bounds checking, wraparound and initialization checks back on for a debug build
 (-O0 -g); ``FASTBP_SANITIZE=1`` adds AddressSanitizer and
 UndefinedBehaviorSanitizer (run Python with
 ``LD_PRELOAD=$(gcc -print-file-name=libasan.so)``; see README).
+On x86-64 a second, AVX2 set of the kernels is built unless
+``FASTBP_NO_AVX2=1``; fastbp._kernels picks one at import time.
 """
 import os
 import platform
