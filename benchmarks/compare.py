@@ -611,7 +611,6 @@ def per_example_workload(ctx, report, name, sizes, cfg, lr=0.9):
     n_in, n_out = sizes[0], sizes[-1]
     n = cfg["n"]
     X, Y = regression_data(n, n_in, n_out)
-    label = "-".join(map(str, sizes))
 
     def new_net():
         return fb.MLP(sizes, hidden="sigmoid", output="sigmoid", loss="squared",

@@ -7,7 +7,6 @@ the figure shows each one's training loss per epoch (fastbp.plot.compare_optimiz
 """
 import argparse
 
-import fastbp as fb
 from fastbp._optional import missing
 from fastbp.datasets import spirals
 

@@ -7,8 +7,6 @@ momentum learns it; a 2-1 network (no hidden layer) cannot, whatever it does.
 """
 import argparse
 
-import numpy as np
-
 import fastbp as fb
 from fastbp.datasets import xor
 

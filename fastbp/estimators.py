@@ -597,7 +597,7 @@ class _BaseMLP(BaseEstimator):
             total, weight = total + loss * k, weight + k
             grad += g * k
         grad /= weight
-        for w, gw in zip(net.weights, _weight_views(net, grad)):
+        for w, gw in zip(net.weights, net._layer_views(grad)[0]):
             gw += alpha * w
         return total / weight, net._weights_sq_norm(), grad
 
@@ -610,12 +610,6 @@ class _BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _weight_views(net, flat):
-    """The weight blocks of a flat parameter-shaped vector, as matrices."""
-    off = net._topology.param_offsets
-    return [flat[off[l]: off[l] + w.size].reshape(w.shape) for l, w in enumerate(net.weights)]
 
 
 class _DenseEpoch:

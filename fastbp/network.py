@@ -137,15 +137,19 @@ class MLP:
         return [int(s) for s in sizes]
 
     # --- parameters -----------------------------------------------------------
+    def _layer_views(self, flat):
+        """(weight matrices, bias vectors) viewing a vector laid out like params."""
+        off = self._topology.param_offsets
+        weights, biases = [], []
+        for l, (n_in, n_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:])):
+            weights.append(flat[off[l]: off[l] + n_in * n_out].reshape(n_in, n_out))
+            biases.append(flat[off[l] + n_in * n_out: off[l + 1]])
+        return weights, biases
+
     def _set_params(self, flat):
         """Adopt ``flat`` as the parameter vector and rebuild the views."""
         self._params = flat
-        off = self._topology.param_offsets
-        self.weights, self.biases = [], []
-        for l, (n_in, n_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:])):
-            w = flat[off[l]: off[l] + n_in * n_out]
-            self.weights.append(w.reshape(n_in, n_out))
-            self.biases.append(flat[off[l] + n_in * n_out: off[l + 1]])
+        self.weights, self.biases = self._layer_views(flat)
 
     @property
     def params(self):
@@ -290,12 +294,7 @@ class MLP:
         rows = rows_per_pass(X.shape[0], self._topology.n_units)
         _k.gradient_dataset(self._topology, self._params, X, Y, sample_weight, grads,
                             self._buffer(rows), self._buffer(rows), alpha)
-        off = self._topology.param_offsets
-        dW, db = [], []
-        for l, w in enumerate(self.weights):
-            dW.append(grads[off[l]: off[l] + w.size].reshape(w.shape))
-            db.append(grads[off[l] + w.size: off[l + 1]])
-        return dW, db
+        return self._layer_views(grads)
 
     def _objective(self, X, Y, alpha, sample_weight=None):
         """For checked arrays: (weighted mean loss, sum ||W||^2, flat gradient

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 import fastbp as fb
-from fastbp import _reference as ref
 
 
 @pytest.fixture(params=["float64", "float32"])

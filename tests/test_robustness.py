@@ -1,5 +1,4 @@
 """Interruption, threads and determinism of training."""
-import os
 import signal
 import threading
 import time

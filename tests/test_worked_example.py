@@ -25,7 +25,6 @@ Updates (w_ij += 0.9 Err_j O_i, b_j += 0.9 Err_j):
 Gradient descent on 1/2 (o - t)^2 is the same update: dE/dw_ij = -Err_j O_i.
 """
 import numpy as np
-import pytest
 
 import fastbp as fb
 from fastbp.examples import worked_example
