@@ -5,13 +5,13 @@ over one flat parameter vector; a whole training epoch is one call with the
 GIL released.
 """
 from fastbp import callbacks, schedules
+from fastbp._version import __version__
+from fastbp.history import History, TrainingDiverged
 from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
-from fastbp.training import History, TrainingDiverged, fit
 from fastbp.saving import (Checkpoint, ModelFileError, UnsupportedFormatError, load,
                            load_checkpoint)
-
-__version__ = "0.1.0"
+from fastbp.training import fit
 
 __all__ = [
     "MLP",

@@ -25,6 +25,37 @@ def check_int(name, value, minimum):
     return int(value)
 
 
+def check_bool(name, value):
+    """``value`` as a bool; only True or False (Python's or NumPy's) pass."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_choice(name, value, choices):
+    """``value`` when it is one of the strings ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_layer_sizes(name, sizes, min_layers):
+    """``sizes`` (a sequence of ints >= 1, at least ``min_layers`` of them)
+    as a list of ints."""
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of ints, got {sizes!r}") from None
+    if len(sizes) < min_layers:
+        raise ValueError(f"{name} needs at least an input and an output width, got {sizes}")
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
+            raise ValueError(f"{name} must hold integers >= 1, got {sizes}")
+        if s >= 2**31:
+            raise ValueError(f"{name} must be < 2**31 (BLAS uses 32-bit sizes), got {s}")
+    return [int(s) for s in sizes]
+
+
 def check_real(name, value, low=-np.inf, high=np.inf, low_open=False, high_open=False):
     """``value`` as a finite float in the interval from ``low`` to ``high``
     (each end closed unless ``*_open``)."""

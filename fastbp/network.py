@@ -6,34 +6,24 @@ import threading
 
 import numpy as np
 
-from fastbp._kernels import activations as _activations
-from fastbp._kernels import network as _k
+from fastbp import _kernels
+from fastbp._buffers import rows_per_pass
+from fastbp._kernels import Activation, Loss
 from fastbp._validation import (
-    check_alpha, check_dtype, check_real, check_sample_weight, check_X, check_Y)
+    check_alpha, check_dtype, check_layer_sizes, check_real, check_sample_weight, check_X, check_Y)
 
 __all__ = ["MLP", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "INITS"]
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "identity", "tanh", "relu", "exp")
-LOSSES = {"squared": _k.Loss.SQUARED, "cross_entropy": _k.Loss.CROSS_ENTROPY,
-          "poisson": _k.Loss.POISSON}
+LOSSES = {"squared": Loss.SQUARED, "cross_entropy": Loss.CROSS_ENTROPY,
+          "poisson": Loss.POISSON}
 INITS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "uniform", "zeros")
-
-# Buffers for one pass hold at most this many values per buffer: large data
-# sets run through the network in chunks, so memory stays bounded.
-_BUFFER_VALUES = 1 << 22
-
-
-def rows_per_pass(n_rows, n_units, minimum=1024):
-    """How many rows the activation buffers hold: the whole batch when it fits
-    in _BUFFER_VALUES values (or has at most ``minimum`` rows), else chunks."""
-    return int(max(1, min(n_rows, max(minimum, _BUFFER_VALUES // n_units))))
-
 
 def _activation_code(name, allowed, what):
     if not isinstance(name, str) or name not in allowed:
         raise ValueError(f"unknown {what} activation {name!r}; expected one of {list(allowed)}")
-    return int(_activations.Activation[name.upper()])
+    return int(Activation[name.upper()])
 
 
 class MLP:
@@ -80,7 +70,7 @@ class MLP:
 
     def __init__(self, layer_sizes, hidden="sigmoid", output="sigmoid", loss="squared",
                  init="glorot_uniform", init_scale=0.5, dtype="float64", seed=None):
-        sizes = self._check_sizes(layer_sizes)
+        sizes = check_layer_sizes("layer_sizes", layer_sizes, 2)
         n_hidden = len(sizes) - 2
         hidden_list = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
         if len(hidden_list) != n_hidden:
@@ -116,25 +106,22 @@ class MLP:
         self.init = init
         self.init_scale = float(init_scale)
         self.dtype = check_dtype(dtype)
-        self._topology = _k.Topology(sizes, codes, LOSSES[loss])
+        self._codes = codes
+        self._topologies = {}
         self._lock = threading.Lock()
         self._set_params(np.zeros(self._topology.n_params, dtype=self.dtype))
         self.initialize(seed)
 
-    @staticmethod
-    def _check_sizes(layer_sizes):
-        try:
-            sizes = list(layer_sizes)
-        except TypeError:
-            raise TypeError(f"layer_sizes must be a sequence of ints, got {layer_sizes!r}") from None
-        if len(sizes) < 2:
-            raise ValueError(f"layer_sizes needs at least an input and an output width, got {sizes}")
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
-                raise ValueError(f"layer sizes must be integers >= 1, got {sizes}")
-            if s >= 2**31:
-                raise ValueError(f"layer sizes must be < 2**31 (BLAS uses 32-bit sizes), got {s}")
-        return [int(s) for s in sizes]
+    @property
+    def _topology(self):
+        """The network's shape as the active kernel backend reads it (made
+        once per backend: see fastbp._kernels)."""
+        kernels = _kernels.active()
+        top = self._topologies.get(kernels.NAME)
+        if top is None:
+            top = self._topologies[kernels.NAME] = kernels.Topology(
+                self.layer_sizes, self._codes, LOSSES[self.loss_name])
+        return top
 
     # --- parameters -----------------------------------------------------------
     def _layer_views(self, flat):
@@ -215,13 +202,18 @@ class MLP:
     def __getstate__(self):
         state = self.__dict__.copy()
         del state["weights"], state["biases"]  # views: rebuilt from params
-        del state["_lock"]
+        del state["_lock"], state["_topologies"]  # rebuilt for the backend in use
         state["_params"] = self._params.copy()
         return state
 
     def __setstate__(self, state):
         params = state.pop("_params")
+        state.pop("_topology", None)  # pickled by fastbp 0.1.0: one backend's class
+        if "_codes" not in state:
+            state["_codes"] = [int(Activation[a.upper()])
+                               for a in [*state["hidden"], state["output"]]]
         self.__dict__.update(state)
+        self._topologies = {}
         self._lock = threading.Lock()
         self._set_params(np.ascontiguousarray(params, dtype=self.dtype))
 
@@ -262,7 +254,7 @@ class MLP:
         X = self._check_X(X)
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         acts = self._buffer(rows_per_pass(X.shape[0], self._topology.n_units))
-        _k.forward_dataset(self._topology, self._params, X, out, acts)
+        _kernels.active().forward_dataset(self._topology, self._params, X, out, acts)
         return out
 
     def loss(self, X, Y, alpha=0.0, sample_weight=None):
@@ -276,7 +268,7 @@ class MLP:
 
     def _loss(self, X, Y, alpha, sample_weight=None):
         acts = self._buffer(rows_per_pass(X.shape[0], self._topology.n_units))
-        total = _k.loss_dataset(self._topology, self._params, X, Y, sample_weight, acts)
+        total = _kernels.active().loss_dataset(self._topology, self._params, X, Y, sample_weight, acts)
         weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         return total / weight + 0.5 * alpha * self._weights_sq_norm()
 
@@ -292,7 +284,7 @@ class MLP:
         sample_weight = self._check_weights(sample_weight, X.shape[0])
         grads = np.empty_like(self._params)
         rows = rows_per_pass(X.shape[0], self._topology.n_units)
-        _k.gradient_dataset(self._topology, self._params, X, Y, sample_weight, grads,
+        _kernels.active().gradient_dataset(self._topology, self._params, X, Y, sample_weight, grads,
                             self._buffer(rows), self._buffer(rows), alpha)
         return self._layer_views(grads)
 
@@ -302,7 +294,7 @@ class MLP:
         used by full-batch optimizers such as L-BFGS."""
         grads = np.empty_like(self._params)
         rows = rows_per_pass(X.shape[0], self._topology.n_units)
-        loss_sum, weight, _ = _k.gradient_dataset(
+        loss_sum, weight, _ = _kernels.active().gradient_dataset(
             self._topology, self._params, X, Y, sample_weight, grads,
             self._buffer(rows), self._buffer(rows), alpha)
         return loss_sum / weight, self._weights_sq_norm(), grads
@@ -311,9 +303,9 @@ class MLP:
         """Write the network (and optionally the optimizer with its state, the
         history and JSON metadata) to ``path``; see :func:`fastbp.saving.save`.
         Read it back with :func:`fastbp.load` or :func:`fastbp.load_checkpoint`."""
-        from fastbp.saving import save
+        from fastbp._modelfile import write
 
-        return save(path, self, optimizer=optimizer, history=history, metadata=metadata)
+        return write(path, self, optimizer=optimizer, history=history, metadata=metadata)
 
     def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
             seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None,

@@ -22,25 +22,29 @@ import weakref
 
 import numpy as np
 
-from fastbp._kernels import optimizers as _k
-from fastbp._validation import check_real
+from fastbp import _kernels
+from fastbp._kernels import Rule
+from fastbp._validation import check_bool, check_real
 from fastbp.schedules import as_schedule
 
 __all__ = ["Optimizer", "SGD", "AdaGrad", "RMSprop", "Adam", "get_optimizer"]
 
 
 class Optimizer:
-    """Base class.  Subclasses set ``rule`` (a kernel update rule) and
-    ``n_state`` (how many state vectors of the parameters' size they keep)."""
+    """Base class.  Subclasses set ``rule``, the kernel update rule."""
 
     rule = None
-    n_state = 0
 
     def __init__(self, lr):
         self.lr = as_schedule(lr)
         self.reset()
 
     # --- state --------------------------------------------------------------
+    @property
+    def n_state(self):
+        """How many state vectors of the parameters' size the rule keeps."""
+        return _kernels.active().state_vectors(self.rule)
+
     def reset(self):
         """Forget the state: the next fit starts from step 0 with zero moments."""
         self.t = 0          # updates applied
@@ -117,22 +121,16 @@ class SGD(Optimizer):
 
     def __init__(self, lr=0.01, momentum=0.0, nesterov=False, lr_in_velocity=False):
         self.momentum = check_real("momentum", momentum, 0.0, 1.0, high_open=True)
-        if not isinstance(nesterov, (bool, np.bool_)):
-            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
-        if nesterov and self.momentum == 0:
+        self.nesterov = check_bool("nesterov", nesterov)
+        if self.nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0")
-        self.nesterov = bool(nesterov)
-        if not isinstance(lr_in_velocity, (bool, np.bool_)):
-            raise TypeError(f"lr_in_velocity must be True or False, got {lr_in_velocity!r}")
-        self.lr_in_velocity = bool(lr_in_velocity)
+        self.lr_in_velocity = check_bool("lr_in_velocity", lr_in_velocity)
         if self.momentum == 0:
-            self.rule, self.n_state = _k.Rule.SGD, 0
+            self.rule = Rule.SGD
         elif self.lr_in_velocity:
-            self.rule = _k.Rule.VELOCITY_NESTEROV if self.nesterov else _k.Rule.VELOCITY
-            self.n_state = 1
+            self.rule = Rule.VELOCITY_NESTEROV if self.nesterov else Rule.VELOCITY
         else:
-            self.rule = _k.Rule.NESTEROV if self.nesterov else _k.Rule.MOMENTUM
-            self.n_state = 1
+            self.rule = Rule.NESTEROV if self.nesterov else Rule.MOMENTUM
         super().__init__(lr)
 
     @property
@@ -148,7 +146,7 @@ class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al., 2011): per-parameter rates from the sum of squared
     gradients."""
 
-    rule, n_state = _k.Rule.ADAGRAD, 1
+    rule = Rule.ADAGRAD
 
     def __init__(self, lr=0.01, eps=1e-10):
         self.eps = check_real("eps", eps, 0.0, low_open=True)
@@ -166,7 +164,7 @@ class RMSprop(Optimizer):
     """RMSprop (Hinton, 2012): per-parameter rates from a moving average of
     squared gradients with weight ``decay``."""
 
-    rule, n_state = _k.Rule.RMSPROP, 1
+    rule = Rule.RMSPROP
 
     def __init__(self, lr=0.01, decay=0.99, eps=1e-8):
         self.decay = check_real("decay", decay, 0.0, 1.0, high_open=True)
@@ -196,15 +194,13 @@ class Adam(Optimizer):
         the correction, as in scikit-learn's MLP.
     """
 
-    rule, n_state = _k.Rule.ADAM, 2
+    rule = Rule.ADAM
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, eps_hat=False):
         self.beta1 = check_real("beta1", beta1, 0.0, 1.0, high_open=True)
         self.beta2 = check_real("beta2", beta2, 0.0, 1.0, high_open=True)
         self.eps = check_real("eps", eps, 0.0, low_open=True)
-        if not isinstance(eps_hat, (bool, np.bool_)):
-            raise TypeError(f"eps_hat must be True or False, got {eps_hat!r}")
-        self.eps_hat = bool(eps_hat)
+        self.eps_hat = check_bool("eps_hat", eps_hat)
         super().__init__(lr)
 
     @property

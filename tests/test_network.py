@@ -128,12 +128,13 @@ def test_large_layers_use_blas_and_agree_with_reference(n_hidden, dtype):
 
 
 def test_data_larger_than_one_pass_is_processed_in_chunks(monkeypatch):
+    import fastbp._buffers as buffers
     import fastbp.network as network
-    monkeypatch.setattr(network, "_BUFFER_VALUES", 64)
+    monkeypatch.setattr(buffers, "_BUFFER_VALUES", 64)
     net = make_net([3, 5, 2], "relu", "identity", "squared")
     rng = np.random.default_rng(0)
     X, T = rng.normal(size=(1000, 3)), rng.normal(size=(1000, 2))
-    assert network.rows_per_pass(1000, net._topology.n_units, minimum=1) < 1000
+    assert buffers.rows_per_pass(1000, net._topology.n_units, minimum=1) < 1000
     monkeypatch.setattr(network, "rows_per_pass",
                         lambda n, units, minimum=1: min(n, 37))  # 1000 = 27 * 37 + 1
     W, b = ref_params(net)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fastbp as fb
-from fastbp._kernels import optimizers as _k
+from fastbp import _kernels
 
 N = 37
 STEPS = 25
@@ -58,7 +58,7 @@ def kernel_steps(opt, p, grads, dtype=np.float64):
     eps, h1, h2, eps_hat = opt.hyper
     for g in grads:
         (lr,) = opt.rates(1)
-        _k.update(opt.rule, p, g.astype(dtype), s1, s2, lr, eps, h1, h2, eps_hat, t=opt.t + 1)
+        _kernels.active().update(opt.rule, p, g.astype(dtype), s1, s2, lr, eps, h1, h2, eps_hat, t=opt.t + 1)
         opt.t += 1
         out.append(p.astype(np.float64))
     return out
@@ -190,10 +190,10 @@ def test_optimizers_pickle_with_their_state(problem):
 def test_kernel_refuses_mismatched_vectors():
     p = np.zeros(4)
     with pytest.raises(ValueError, match="grads has 3 entries"):
-        _k.update(_k.Rule.SGD, p, np.zeros(3), p[:0], p[:0], 0.1)
+        _kernels.active().update(_kernels.Rule.SGD, p, np.zeros(3), p[:0], p[:0], 0.1)
     with pytest.raises(ValueError, match="state vector 1"):
-        _k.update(_k.Rule.ADAM, p, np.zeros(4), p[:0], p[:0], 0.1)
+        _kernels.active().update(_kernels.Rule.ADAM, p, np.zeros(4), p[:0], p[:0], 0.1)
     with pytest.raises(ValueError, match="unknown update rule"):
-        _k.update(17, p, np.zeros(4), p, p, 0.1)
+        _kernels.active().update(17, p, np.zeros(4), p, p, 0.1)
     with pytest.raises(ValueError, match="dtype mismatch"):
-        _k.update(_k.Rule.SGD, p, np.zeros(4, dtype=np.float32), p, p, 0.1)
+        _kernels.active().update(_kernels.Rule.SGD, p, np.zeros(4, dtype=np.float32), p, p, 0.1)

@@ -214,7 +214,7 @@ def test_the_loss_reported_is_the_running_mean_of_the_batch_losses():
 @pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("l2_per_weight", [False, True])
 def test_weighted_training_matches_the_reference(batch_size, shuffle, l2_per_weight):
-    from fastbp.training import EpochRunner
+    from fastbp._runner import Runner
     net = make_net([3, 5, 2], "relu", "softmax", "cross_entropy", seed=4)
     rng = np.random.default_rng(5)
     X = rng.normal(size=(10, 3))
@@ -228,7 +228,7 @@ def test_weighted_training_matches_the_reference(batch_size, shuffle, l2_per_wei
     want = ref.train(W, b, ref_activations(net), "cross_entropy", X, T,
                      ref.ReferenceOptimizer("adam", 0.01), epochs=3, batch_size=batch_size or 10,
                      alpha=0.05, orders=orders, sample_weight=w, l2_per_weight=l2_per_weight)
-    runner = EpochRunner(net, net._check_X(X), net._check_Y(T, 10), fb.Adam(lr=0.01),
+    runner = Runner(net, net._check_X(X), net._check_Y(T, 10), fb.Adam(lr=0.01),
                          batch_size or 10, alpha=0.05, shuffle=shuffle, seed=9,
                          sample_weight=net._check_weights(w, 10), l2_per_weight=l2_per_weight)
     got = [runner.run_epoch(e + 1).loss for e in range(3)]

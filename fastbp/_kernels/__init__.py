@@ -1,15 +1,44 @@
-"""Compiled kernels (Cython).  Private: use the names exported by ``fastbp``.
+"""Kernel backends.  Private: use the names exported by ``fastbp``.
 
-On x86-64 the kernels are built twice from one source: for any x86-64 CPU
-(``fastbp._kernels._network`` etc.) and with AVX2 (``fastbp._kernels._avx2``),
-whose loops run 4 doubles (8 floats) per instruction instead of 2 (4).  Both
-give the same bits (no fused multiply-adds in either).  This module picks the
-AVX2 set when the CPU has AVX2 and ``FASTBP_KERNELS`` is not ``baseline``, and
-exposes the chosen modules as ``network``, ``optimizers``, ``train`` and
-``activations``; the rest of fastbp imports them from here, never directly.
+A backend is a set of functions and classes with one interface
+(``INTERFACE``): the network passes (``Topology``, ``forward_dataset``,
+``loss_dataset``, ``gradient_dataset``), the optimizer step (``update``,
+``state_vectors``) and the training loop (``EpochPlan``).  Three exist:
+
+``baseline``
+    the compiled kernels built for any x86-64 (or other) CPU;
+``avx2``
+    the same sources compiled with AVX2 (x86-64 only): 4 doubles (8 floats)
+    per instruction instead of 2 (4), the same bits (no fused multiply-adds);
+``numpy``
+    plain NumPy (``fastbp._kernels._numpy``): the reference the compiled
+    ones are tested against, slow but written to be read.
+
+At import the AVX2 set is chosen when the CPU has it, else the baseline;
+``FASTBP_KERNELS=baseline|avx2|numpy`` overrides the choice.  The rest of
+fastbp asks :func:`active` for the backend at each use, so :func:`use`
+switches it for the whole process (the tests run over every backend).
+The codes the backends share (``Activation``, ``Loss``, ``Rule``,
+``Status``) are defined once, in the Cython declarations, and exported here.
 """
+import contextlib
 import importlib
 import os
+import types
+
+from fastbp._kernels._activations import Activation
+from fastbp._kernels._network import Loss
+from fastbp._kernels._optimizers import Rule
+from fastbp._kernels._train import Status
+
+__all__ = ["Activation", "Loss", "Rule", "Status", "INTERFACE", "BACKENDS",
+           "active", "available", "get", "use"]
+
+INTERFACE = ("Topology", "forward_dataset", "loss_dataset", "gradient_dataset",
+             "update", "state_vectors", "EpochPlan")
+BACKENDS = ("avx2", "baseline", "numpy")
+_COMPILED = {"baseline": "fastbp._kernels", "avx2": "fastbp._kernels._avx2"}
+_loaded = {}
 
 
 def _cpu_has_avx2():
@@ -20,24 +49,78 @@ def _cpu_has_avx2():
     return bool(__cpu_features__.get("AVX2"))
 
 
-def _load(variant):
-    package = {"avx2": "fastbp._kernels._avx2", "baseline": "fastbp._kernels"}[variant]
-    return [importlib.import_module(f"{package}.{name}")
-            for name in ("_activations", "_network", "_optimizers", "_train")]
+def _load(name):
+    if name == "numpy":
+        modules = [importlib.import_module("fastbp._kernels._numpy")]
+    else:
+        package = _COMPILED[name]
+        modules = [importlib.import_module(f"{package}.{m}")
+                   for m in ("_network", "_optimizers", "_train")]
+    found = {}
+    for attr in INTERFACE:
+        found[attr] = next(getattr(m, attr) for m in modules if hasattr(m, attr))
+    return types.SimpleNamespace(NAME=name, **found)
+
+
+def get(name):
+    """The backend ``name`` (one of BACKENDS), loaded on first use; raises
+    ImportError when it is not built here (AVX2 off x86-64) or the CPU
+    lacks its instructions."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown kernel backend {name!r}; expected one of {list(BACKENDS)}")
+    if name not in _loaded:
+        if name == "avx2" and not _cpu_has_avx2():
+            raise ImportError("the AVX2 kernels need a CPU with AVX2")
+        _loaded[name] = _load(name)
+    return _loaded[name]
+
+
+def available():
+    """The names of the backends that load on this machine."""
+    names = []
+    for name in BACKENDS:
+        try:
+            get(name)
+        except ImportError:
+            continue
+        names.append(name)
+    return names
 
 
 def _choose():
     wanted = os.environ.get("FASTBP_KERNELS", "auto").lower()
-    if wanted not in ("auto", "avx2", "baseline"):
-        raise ImportError(f"FASTBP_KERNELS must be 'auto', 'avx2' or 'baseline', got {wanted!r}")
-    if wanted == "baseline" or (wanted == "auto" and not _cpu_has_avx2()):
-        return "baseline", _load("baseline")
+    if wanted not in ("auto", *BACKENDS):
+        raise ImportError(f"FASTBP_KERNELS must be 'auto' or one of {list(BACKENDS)}, "
+                          f"got {wanted!r}")
+    if wanted != "auto":
+        return get(wanted)
     try:
-        return "avx2", _load("avx2")
-    except ImportError:
-        if wanted == "avx2":
-            raise
-        return "baseline", _load("baseline")  # a build without the AVX2 set
+        return get("avx2")
+    except ImportError:  # no AVX2 on this CPU, or a build without the AVX2 set
+        return get("baseline")
 
 
-VARIANT, (activations, network, optimizers, train) = _choose()
+_active = _choose()
+
+
+def active():
+    """The backend in use."""
+    return _active
+
+
+@contextlib.contextmanager
+def _restoring(previous):
+    global _active
+    try:
+        yield _active
+    finally:
+        _active = previous
+
+
+def use(name):
+    """Switch the whole process to backend ``name``.  Used as a context
+    manager (``with use("numpy"): ...``), it switches back on exit."""
+    global _active
+    backend, previous = get(name), _active
+    _active = backend
+    return _restoring(previous)

@@ -3,7 +3,8 @@
 # sigmoid o(1-o), tanh 1-o^2, ReLU 1 where o > 0 else 0, identity 1, exp o.
 
 from cython cimport floating
-from libc.math cimport exp, expf, tanh, tanhf
+
+from ._math cimport _exp, _tanh
 
 cpdef enum Activation:
     IDENTITY = 0
@@ -12,20 +13,6 @@ cpdef enum Activation:
     RELU = 3
     SOFTMAX = 4
     EXP = 5
-
-
-cdef inline floating _exp(floating x) noexcept nogil:
-    if floating is float:
-        return expf(x)
-    else:
-        return exp(x)
-
-
-cdef inline floating _tanh(floating x) noexcept nogil:
-    if floating is float:
-        return tanhf(x)
-    else:
-        return tanh(x)
 
 
 cdef inline void add_bias_activate(int act, floating* z, const floating* bias,

@@ -29,12 +29,13 @@ output delta is multiplied by w_i.
 cimport cython
 from cython cimport floating
 from libc.float cimport DBL_MIN, FLT_MIN
-from libc.math cimport isfinite, log, logf
+from libc.math cimport isfinite
 from libc.string cimport memcpy
 
 from ._activations cimport (
     EXP, IDENTITY, SOFTMAX, add_bias_activate, mul_derivative)
 from ._blas cimport matmul, matmul_nt, matmul_tn
+from ._math cimport _log
 from ._optimizers cimport SGD, apply_update
 
 import numpy as np
@@ -115,13 +116,11 @@ cdef class Topology:
         return cap
 
 
-cdef inline floating _log(floating x) noexcept nogil:
+cdef inline floating _clipped_log(floating x) noexcept nogil:
     # log clipped below at the smallest normal number, so a saturated output
     # gives a large finite loss rather than inf
-    if floating is float:
-        return logf(x if x > FLT_MIN else FLT_MIN)
-    else:
-        return log(x if x > DBL_MIN else DBL_MIN)
+    cdef floating tiny = FLT_MIN if floating is float else DBL_MIN
+    return _log(x if x > tiny else tiny)
 
 
 cdef void forward(const Net* net, const floating* params, const floating* x,
@@ -180,19 +179,19 @@ cdef double output_loss(const Net* net, const floating* out, const floating* t,
         else:
             if net.loss == POISSON:  # after exp
                 for j in range(n):
-                    row_loss += o[j] - y[j] * _log(o[j])
+                    row_loss += o[j] - y[j] * _clipped_log(o[j])
                     if y[j] > 0:
-                        row_loss += y[j] * _log(y[j]) - y[j]
+                        row_loss += y[j] * _clipped_log(y[j]) - y[j]
             elif act == SOFTMAX:
                 for j in range(n):
                     if y[j] != 0:
-                        row_loss -= y[j] * _log(o[j])
+                        row_loss -= y[j] * _clipped_log(o[j])
             else:  # sigmoid: binary log loss of every unit
                 for j in range(n):
                     if y[j] != 0:
-                        row_loss -= y[j] * _log(o[j])
+                        row_loss -= y[j] * _clipped_log(o[j])
                     if y[j] != 1:
-                        row_loss -= (1 - y[j]) * _log(1 - o[j])
+                        row_loss -= (1 - y[j]) * _clipped_log(1 - o[j])
             if d != NULL:
                 # softmax + cross-entropy, sigmoid + log loss and exp + Poisson
                 # (canonical links) share dL/dz = o - t

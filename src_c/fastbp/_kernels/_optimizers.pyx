@@ -23,7 +23,9 @@ passed unscaled (the paper's "efficient" form, as in scikit-learn).
 """
 
 from cython cimport floating
-from libc.math cimport pow, sqrt, sqrtf
+from libc.math cimport pow, sqrt
+
+from ._math cimport _sqrt
 
 
 cdef void step_scalars(int rule, double lr, double eps, double h1, double h2,
@@ -38,13 +40,6 @@ cdef void step_scalars(int rule, double lr, double eps, double h1, double h2,
     else:
         lr_out[0] = lr
         eps_out[0] = eps
-
-
-cdef inline floating _sqrt(floating x) noexcept nogil:
-    if floating is float:
-        return sqrtf(x)
-    else:
-        return sqrt(x)
 
 
 cdef void apply_update(int rule, floating* p, const floating* g,
@@ -88,8 +83,18 @@ cdef void apply_update(int rule, floating* p, const floating* g,
             p[i] -= rate * s1[i] / (_sqrt(s2[i]) + e)
 
 
+# How many state vectors of the parameters' size each rule keeps: the one
+# table the optimizers, the plans and the benchmarks read.
 STATE_VECTORS = {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAGRAD: 1, RMSPROP: 1, ADAM: 2,
                  VELOCITY: 1, VELOCITY_NESTEROV: 1}
+
+
+def state_vectors(int rule):
+    """How many state vectors (s1, s2) ``rule`` keeps: 0, 1 or 2."""
+    try:
+        return STATE_VECTORS[rule]
+    except KeyError:
+        raise ValueError(f"unknown update rule {rule}") from None
 
 
 def update(int rule, floating[::1] params, const floating[::1] grads,
@@ -98,11 +103,9 @@ def update(int rule, floating[::1] params, const floating[::1] grads,
     """Step number ``t`` (from 1) of ``rule`` over the flat vectors, in place."""
     cdef Py_ssize_t n = params.shape[0]
     cdef double step_lr, step_eps
-    if rule not in STATE_VECTORS:
-        raise ValueError(f"unknown update rule {rule}")
+    needed = state_vectors(rule)
     if grads.shape[0] != n:
         raise ValueError(f"grads has {grads.shape[0]} entries, expected {n}")
-    needed = STATE_VECTORS[rule]
     for k, s in enumerate((s1, s2)):
         if k < needed and s.shape[0] != n:
             raise ValueError(f"state vector {k + 1} has {s.shape[0]} entries, expected {n}")

@@ -1,15 +1,17 @@
-"""One epoch of training in one compiled call.
+"""Training epochs in one compiled call each.
 
-For every batch: gather its rows, forward, backward, L2 term, optimizer
-update, with the GIL released and no Python object touched.  Python decides
-everything else beforehand: the epoch's sample order, the learning rate of
-every step (one rate when it is constant over the epoch), and the buffers,
-which are allocated once per fit.
+An ``EpochPlan`` is built once per fit: it checks and keeps what does not
+change between epochs (the topology, the update rule and its
+hyperparameters, the L2 penalty and its convention, the data, the parameter,
+gradient and state vectors, and the buffers).  ``EpochPlan.train_epoch`` then
+takes only what changes (the sample order, the step rates and the update
+count so far) and runs every step of the epoch with the GIL released: for
+each batch, gather its rows, forward, backward, L2 term, optimizer update.
 
-Invariants: params, grads, s1, s2, X, Y and the buffers share one dtype
-(float32 or float64) and are C-contiguous; ``order`` (or None for the rows in
-their stored order) holds row indices in [0, n).  The shapes are checked here,
-the values by the Python layer.
+Invariants: every array the plan holds shares one dtype (float32 or float64)
+and is C-contiguous; ``order`` (or None for the rows in their stored order)
+holds row indices in [0, n).  The plan checks the shapes; the Python layer
+checks the values.
 """
 
 from cython cimport floating
@@ -19,6 +21,10 @@ from ._network cimport (
     Net, Topology, add_l2_gradient, batch_gradient, example_step, weight_sum)
 from ._optimizers cimport apply_update, step_scalars
 
+import numpy as np
+
+from ._optimizers import state_vectors
+
 
 cdef extern from *:
     void __builtin_prefetch(const void* address) noexcept nogil
@@ -27,10 +33,45 @@ cdef extern from "Python.h":
     int PyErr_CheckSignals()
     void PyErr_Clear()
 
-# status of an epoch stopped by a signal handler that raised (Ctrl-C)
+
+cpdef enum Status:
+    OK = 0                 # every loss finite, the parameters finite at the end
+    LOSS_NOT_FINITE = 1    # a batch loss (or its L2 term) was NaN or infinite
+    PARAMS_NOT_FINITE = 2  # the losses were finite, the last updates were not
+    INTERRUPTED = 3        # a signal handler raised (Ctrl-C) between two steps
+
+
+# Rows this many steps ahead in a shuffled order are prefetched.
 cdef enum:
-    STOPPED_BY_SIGNAL = -2
-INTERRUPTED = STOPPED_BY_SIGNAL
+    PREFETCH_AHEAD = 8
+
+
+cdef struct Plan:
+    # The arrays, as untyped pointers: a cdef class cannot hold fused-type
+    # memoryviews, so the plan keeps the arrays alive and each loop casts
+    # these back to the dtype it was specialized for.
+    void* params
+    void* grads
+    void* s1
+    void* s2
+    const void* X
+    const void* Y
+    const void* weights   # NULL without sample weights
+    void* acts
+    void* deltas
+    void* gather          # NULL when rows are never gathered
+    Py_ssize_t n, n_in, n_out, n_params, batch_size, cap, check_every
+    # the update rule and the regularization
+    int rule
+    double eps, h1, h2, alpha
+    bint eps_hat, l2_per_weight
+
+
+cdef struct Outcome:
+    int status
+    Py_ssize_t step       # the failing step (from 0), or -1
+    Py_ssize_t updates
+    double loss_sum, sq_sum
 
 
 cdef bint signalled() noexcept nogil:
@@ -44,152 +85,233 @@ cdef bint signalled() noexcept nogil:
             PyErr_Clear()
     return raised != 0
 
-# Rows this many steps ahead in a shuffled order are prefetched.
-cdef enum:
-    PREFETCH_AHEAD = 8
 
-from ._optimizers import STATE_VECTORS
+cdef inline bint stop_requested(const Plan* p, Py_ssize_t s) noexcept nogil:
+    return (p.check_every != 0 and s % p.check_every == p.check_every - 1
+            and signalled())
 
 
-def train_epoch(Topology top, floating[::1] params, floating[::1] grads,
-                floating[::1] s1, floating[::1] s2,
-                const floating[:, ::1] X, const floating[:, ::1] Y,
-                const floating[::1] weights, const Py_ssize_t[::1] order,
-                Py_ssize_t batch_size, int rule, const double[::1] lr,
-                Py_ssize_t t0, double eps, double h1, double h2, bint eps_hat,
-                double alpha, bint l2_per_weight,
-                floating[::1] acts, floating[::1] deltas, floating[::1] gather,
-                Py_ssize_t check_every=0):
-    """Run every step of one epoch; returns (status, loss_sum, sq_sum, updates).
-
-    ``weights`` (or None) weighs the examples: a batch minimizes
-    sum_i w_i loss_i / sum_i w_i.  A batch whose weights sum to zero is
-    skipped: no update, and the update count ``updates`` (which the
-    schedule and Adam's bias correction follow) does not advance.  ``l2_per_weight`` divides alpha by that sum (scikit-learn's
-    convention); otherwise each batch adds alpha/2 sum ||W||^2.
-
-    ``lr`` holds the schedule's rate of every update, or one rate for all;
-    ``t0`` is the number of updates applied before this epoch (Adam's bias
-    correction counts from it).
-
-    Every ``check_every`` steps (0: never) the loop lets Python's signal
-    handlers run; when one raises (Ctrl-C), the epoch stops between two
-    steps with status INTERRUPTED (-2): every update is whole, ``updates``
-    says how many were applied.
-
-    ``status`` is 0 when every batch loss was finite and the parameters are
-    finite at the end; 1 + the index of the first step whose loss (or L2
-    term) was NaN or infinite (training stopped there, before that step's
-    update); -1 when the losses were finite but the last updates made a
-    parameter NaN or infinite; or INTERRUPTED.  ``loss_sum`` adds up, over the batches, the
-    batch size times its (weighted) mean loss, each at the parameters the batch
-    saw; ``sq_sum`` adds up batch size * sum ||W||^2 (divided by the batch's
-    weight sum with ``l2_per_weight``; only computed when alpha != 0).
-    """
-    cdef Py_ssize_t cap = top.check(params, X, Y, acts, deltas, grads, weights)
-    cdef const Net* net = &top.net
-    cdef Py_ssize_t n = X.shape[0], n_params = params.shape[0]
-    cdef Py_ssize_t n_steps, s, start, count, n_in = X.shape[1], n_out = Y.shape[1]
-    cdef double loss_sum = 0, sq_sum = 0, batch_loss, sq = 0, wsum, step_alpha
-    cdef int status = 0
+cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
+                            const Py_ssize_t* order, const double* lr,
+                            Py_ssize_t lr_stride, Py_ssize_t t0,
+                            Outcome* out) noexcept nogil:
+    """Steps of one example each (batch_size 1), updating layer by layer as
+    the errors come down (``example_step``).  An example's weight cancels
+    out of its own weighted mean; it only scales alpha with l2_per_weight."""
+    cdef const floating* X = <const floating*>p.X
+    cdef const floating* Y = <const floating*>p.Y
+    cdef const floating* w = <const floating*>p.weights
+    cdef Py_ssize_t s, row
+    cdef double loss, sq = 0, alpha, step_lr, step_eps
     cdef bint ok = True
-    cdef Py_ssize_t row, lr_stride, i, updates = 0
-    cdef double step_lr, step_eps
-    cdef const Py_ssize_t* order_p = NULL
-    cdef const floating* w_p = NULL
-    cdef floating* s1_p = NULL
-    cdef floating* s2_p = NULL
-    cdef floating* gather_p = NULL
-
-    if n == 0:
-        raise ValueError("X has no rows")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    n_steps = (n + batch_size - 1) // batch_size
-    if lr.shape[0] != n_steps and lr.shape[0] != 1:
-        raise ValueError(f"need {n_steps} step rates (or one for all), got {lr.shape[0]}")
-    lr_stride = 1 if lr.shape[0] == n_steps else 0
-    needed = STATE_VECTORS.get(rule)
-    if needed is None:
-        raise ValueError(f"unknown update rule {rule}")
-    if needed >= 1:
-        if s1.shape[0] != n_params:
-            raise ValueError(f"s1 has {s1.shape[0]} entries, expected {n_params}")
-        s1_p = &s1[0]
-    if needed >= 2:
-        if s2.shape[0] != n_params:
-            raise ValueError(f"s2 has {s2.shape[0]} entries, expected {n_params}")
-        s2_p = &s2[0]
-    if weights is not None:
-        w_p = &weights[0]
-    if order is not None:
-        if order.shape[0] != n:
-            raise ValueError(f"order has {order.shape[0]} entries, expected {n}")
-        order_p = &order[0]
-        if cap > 1 and batch_size > 1:
-            if gather.shape[0] < cap * (n_in + n_out + 1):
-                raise ValueError("the gather buffer is too small for the batch")
-            gather_p = &gather[0]
-
-    with nogil:
-        if batch_size == 1:
-            for s in range(n_steps):
-                if check_every and s % check_every == check_every - 1 and signalled():
-                    status = STOPPED_BY_SIGNAL
-                    break
-                row = order_p[s] if order_p != NULL else s
-                if order_p != NULL and s + PREFETCH_AHEAD < n:
-                    __builtin_prefetch(&X[order_p[s + PREFETCH_AHEAD], 0])
-                    __builtin_prefetch(&Y[order_p[s + PREFETCH_AHEAD], 0])
-                # one example: its weight cancels out of the weighted mean
-                step_alpha = alpha
-                if w_p != NULL:
-                    if w_p[row] == 0:
-                        continue
-                    if l2_per_weight:
-                        step_alpha = alpha / w_p[row]
-                step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
-                             <double>(t0 + updates + 1), &step_lr, &step_eps)
-                batch_loss = example_step(
-                    net, &params[0], &grads[0], s1_p, s2_p, &X[row, 0], &Y[row, 0],
-                    &acts[0], &deltas[0], rule, step_lr, step_eps, h1, h2,
-                    step_alpha, &sq, &ok)
-                if not ok:
-                    status = s + 1
-                    break
-                updates += 1
-                loss_sum += batch_loss
-                sq_sum += sq if not l2_per_weight or w_p == NULL else sq / w_p[row]
-        for s in range(n_steps if batch_size > 1 else 0):
-            if check_every and s % check_every == check_every - 1 and signalled():
-                status = STOPPED_BY_SIGNAL
-                break
-            start = s * batch_size
-            count = n - start if n - start < batch_size else batch_size
-            wsum = weight_sum(w_p, order_p, start, count)
-            if not wsum > 0:
+    for s in range(p.n):
+        if stop_requested(p, s):
+            out.status = INTERRUPTED
+            return
+        row = order[s] if order != NULL else s
+        if order != NULL and s + PREFETCH_AHEAD < p.n:
+            __builtin_prefetch(X + order[s + PREFETCH_AHEAD] * p.n_in)
+            __builtin_prefetch(Y + order[s + PREFETCH_AHEAD] * p.n_out)
+        alpha = p.alpha
+        if w != NULL:
+            if w[row] == 0:
                 continue
-            batch_loss = batch_gradient(
-                net, &params[0], &X[0, 0], &Y[0, 0], w_p, order_p, start, count,
-                <floating>(1.0 / wsum), &grads[0], &acts[0], &deltas[0], gather_p, cap)
-            sq = 0
-            if alpha != 0:
-                sq = add_l2_gradient(net, &params[0], &grads[0],
-                                     alpha / wsum if l2_per_weight else alpha)
-            if not (isfinite(batch_loss) and isfinite(sq)):
-                status = s + 1
-                break
-            # count / wsum is exactly 1 without weights
-            loss_sum += batch_loss * (count / wsum)
-            sq_sum += count * (sq / wsum if l2_per_weight else sq)
-            step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
-                         <double>(t0 + updates + 1), &step_lr, &step_eps)
-            apply_update(rule, &params[0], &grads[0], s1_p, s2_p, n_params,
-                         step_lr, step_eps, h1, h2)
-            updates += 1
-        if status == 0:
-            for i in range(n_params):
-                if not isfinite(params[i]):
-                    status = -1
-                    break
-    return status, loss_sum, sq_sum, updates
+            if p.l2_per_weight:
+                alpha = p.alpha / w[row]
+        step_scalars(p.rule, lr[out.updates * lr_stride], p.eps, p.h1, p.h2,
+                     p.eps_hat, <double>(t0 + out.updates + 1), &step_lr, &step_eps)
+        loss = example_step(
+            net, params, <floating*>p.grads, <floating*>p.s1, <floating*>p.s2,
+            X + row * p.n_in, Y + row * p.n_out, <floating*>p.acts,
+            <floating*>p.deltas, p.rule, step_lr, step_eps, p.h1, p.h2, alpha,
+            &sq, &ok)
+        if not ok:
+            out.status, out.step = LOSS_NOT_FINITE, s
+            return
+        out.updates += 1
+        out.loss_sum += loss
+        out.sq_sum += sq / w[row] if p.l2_per_weight and w != NULL else sq
+
+
+cdef void batched_steps(floating* params, const Net* net, const Plan* p,
+                        const Py_ssize_t* order, const double* lr,
+                        Py_ssize_t lr_stride, Py_ssize_t t0,
+                        Outcome* out) noexcept nogil:
+    """Steps of ``batch_size`` examples (the last may have fewer): the batch
+    gradient, the L2 term, then one update over the whole parameter vector."""
+    cdef const floating* w = <const floating*>p.weights
+    cdef floating* grads = <floating*>p.grads
+    cdef Py_ssize_t n_steps = (p.n + p.batch_size - 1) // p.batch_size
+    cdef Py_ssize_t s, start, count
+    cdef double loss, sq, wsum, step_lr, step_eps
+    for s in range(n_steps):
+        if stop_requested(p, s):
+            out.status = INTERRUPTED
+            return
+        start = s * p.batch_size
+        count = p.n - start if p.n - start < p.batch_size else p.batch_size
+        wsum = weight_sum(w, order, start, count)
+        if not wsum > 0:
+            continue  # a batch of zero weight: no update, no rate consumed
+        loss = batch_gradient(
+            net, params, <const floating*>p.X, <const floating*>p.Y, w, order,
+            start, count, <floating>(1.0 / wsum), grads, <floating*>p.acts,
+            <floating*>p.deltas, <floating*>p.gather, p.cap)
+        sq = 0
+        if p.alpha != 0:
+            sq = add_l2_gradient(net, params, grads,
+                                 p.alpha / wsum if p.l2_per_weight else p.alpha)
+        if not (isfinite(loss) and isfinite(sq)):
+            out.status, out.step = LOSS_NOT_FINITE, s
+            return
+        # count / wsum is exactly 1 without weights
+        out.loss_sum += loss * (count / wsum)
+        out.sq_sum += count * (sq / wsum if p.l2_per_weight else sq)
+        step_scalars(p.rule, lr[out.updates * lr_stride], p.eps, p.h1, p.h2,
+                     p.eps_hat, <double>(t0 + out.updates + 1), &step_lr, &step_eps)
+        apply_update(p.rule, params, grads, <floating*>p.s1, <floating*>p.s2,
+                     p.n_params, step_lr, step_eps, p.h1, p.h2)
+        out.updates += 1
+
+
+cdef void run_steps(floating* params, const Net* net, const Plan* p,
+                    const Py_ssize_t* order, const double* lr,
+                    Py_ssize_t lr_stride, Py_ssize_t t0,
+                    Outcome* out) noexcept nogil:
+    cdef Py_ssize_t i
+    if p.batch_size == 1:
+        per_example_steps(params, net, p, order, lr, lr_stride, t0, out)
+    else:
+        batched_steps(params, net, p, order, lr, lr_stride, t0, out)
+    if out.status == OK:
+        for i in range(p.n_params):
+            if not isfinite(params[i]):
+                out.status = PARAMS_NOT_FINITE
+                return
+
+
+cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
+                  floating[::1] s1, floating[::1] s2,
+                  const floating[:, ::1] X, const floating[:, ::1] Y,
+                  const floating[::1] weights, floating[::1] acts,
+                  floating[::1] deltas, floating[::1] gather) except -1:
+    """Check the state vectors and the gather buffer against the plan's rule
+    and sizes, and point the plan at the arrays."""
+    cdef Py_ssize_t needed = state_vectors(p.rule)
+    for k, s in enumerate((s1, s2)):
+        if k < needed and s.shape[0] != p.n_params:
+            raise ValueError(f"s{k + 1} has {s.shape[0]} entries, expected {p.n_params}")
+    p.params, p.grads = &params[0], &grads[0]
+    p.s1 = &s1[0] if needed >= 1 else NULL
+    p.s2 = &s2[0] if needed >= 2 else NULL
+    p.X, p.Y = &X[0, 0], &Y[0, 0]
+    p.weights = &weights[0] if weights is not None else NULL
+    p.acts, p.deltas = &acts[0], &deltas[0]
+    p.gather = NULL
+    if gather.shape[0] > 0:
+        if gather.shape[0] < p.cap * (p.n_in + p.n_out + 1):
+            raise ValueError(f"gather holds {gather.shape[0]} values, expected at least "
+                             f"{p.cap * (p.n_in + p.n_out + 1)}")
+        p.gather = &gather[0]
+    return 0
+
+
+cdef class EpochPlan:
+    """Everything an epoch needs that does not change between epochs.
+
+    Parameters
+    ----------
+    top : Topology
+    params, grads, s1, s2 : 1-D arrays of top.n_params entries
+        The parameters (updated in place), the gradient buffer, and the
+        optimizer's state vectors (as many as ``rule`` keeps; pass empty
+        arrays for the others).
+    X, Y : 2-D arrays (n, n_inputs) and (n, n_outputs)
+    weights : 1-D array (n,) or None
+        A batch minimizes sum_i w_i loss_i / sum_i w_i; a batch whose
+        weights sum to zero is skipped (no update, no rate consumed).
+    batch_size : int >= 1
+    rule, eps, h1, h2, eps_hat : the update rule (see _optimizers.pyx)
+    alpha : float
+        L2 penalty; ``l2_per_weight`` divides it by each batch's weight sum
+        (scikit-learn's convention) instead of adding alpha/2 sum ||W||^2
+        to every batch's mean loss.
+    acts, deltas : buffers of a whole number of rows of top.n_units values
+    gather : buffer of cap * (n_inputs + n_outputs + 1) values, where cap
+        is the rows ``acts`` holds, or empty when no shuffled order with
+        batches of more than one row will be passed
+    check_every : int
+        Let Python's signal handlers run every this many steps (0: never).
+    """
+
+    cdef Plan plan
+    cdef Topology top
+    cdef object arrays  # keeps every array the plan points into alive
+    cdef bint single
+    cdef readonly Py_ssize_t n_steps
+
+    def __init__(self, Topology top, params, grads, s1, s2, X, Y, weights,
+                 Py_ssize_t batch_size, int rule, double eps, double h1, double h2,
+                 bint eps_hat, double alpha, bint l2_per_weight, acts, deltas, gather,
+                 Py_ssize_t check_every=0):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if check_every < 0:
+            raise ValueError(f"check_every must be >= 0, got {check_every}")
+        if X.shape[0] == 0:
+            raise ValueError("X has no rows")
+        p = &self.plan
+        p.cap = top.check(params, X, Y, acts, deltas, grads, weights)
+        p.n, p.n_in, p.n_out = X.shape[0], X.shape[1], Y.shape[1]
+        p.n_params, p.batch_size, p.check_every = params.shape[0], batch_size, check_every
+        p.rule, p.eps, p.h1, p.h2, p.eps_hat = rule, eps, h1, h2, eps_hat
+        p.alpha, p.l2_per_weight = alpha, l2_per_weight
+        self.single = np.dtype(params.dtype) == np.float32
+        if self.single:
+            point_at[float](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
+        else:
+            point_at[double](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
+        self.top = top
+        self.arrays = (params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
+        self.n_steps = (p.n + batch_size - 1) // batch_size
+
+    def train_epoch(self, order, const double[::1] lr, Py_ssize_t t0):
+        """Run every step of one epoch; returns
+        (status, step, loss_sum, sq_sum, updates).
+
+        ``order``: the epoch's row order (an intp array of n entries), or
+        None for the stored order.  ``lr``: the rate of every update, or one
+        rate for all (a skipped batch consumes none).  ``t0``: the updates
+        applied before this epoch (Adam's bias correction counts from it).
+
+        ``status`` is a Status; ``step`` the failing step (from 0) with
+        LOSS_NOT_FINITE (training stopped there, before that step's update),
+        else -1.  Every update is whole, also when INTERRUPTED: ``updates``
+        says how many were applied.  ``loss_sum`` adds up, over the batches,
+        the batch size times its (weighted) mean loss at the parameters it
+        saw; ``sq_sum`` the batch size times sum ||W||^2 (divided by the
+        batch's weight sum with l2_per_weight; 0 when alpha is 0).
+        """
+        cdef const Py_ssize_t[::1] order_view
+        cdef const Py_ssize_t* order_p = NULL
+        cdef Py_ssize_t lr_stride = 1 if lr.shape[0] == self.n_steps else 0
+        cdef Outcome out
+        cdef const Plan* p = &self.plan
+        cdef const Net* net = &self.top.net
+        if lr.shape[0] != self.n_steps and lr.shape[0] != 1:
+            raise ValueError(f"need {self.n_steps} step rates (or one for all), "
+                             f"got {lr.shape[0]}")
+        if order is not None:
+            order_view = order
+            if order_view.shape[0] != p.n:
+                raise ValueError(f"order has {order_view.shape[0]} entries, expected {p.n}")
+            if p.gather == NULL and p.batch_size > 1 and p.cap > 1:
+                raise ValueError("a shuffled order needs the gather buffer")
+            order_p = &order_view[0]
+        out.status, out.step, out.updates, out.loss_sum, out.sq_sum = OK, -1, 0, 0, 0
+        with nogil:
+            if self.single:
+                run_steps(<float*>p.params, net, p, order_p, &lr[0], lr_stride, t0, &out)
+            else:
+                run_steps(<double*>p.params, net, p, order_p, &lr[0], lr_stride, t0, &out)
+        return Status(out.status), out.step, out.loss_sum, out.sq_sum, out.updates

@@ -1,0 +1,244 @@
+"""The one training loop: every entry point (``fit``, the scikit-learn
+estimators, dense or sparse data) trains through a :class:`Runner` and
+:func:`train`.
+
+A Runner owns what one training session needs between epochs: the kernel
+plan (built once), the sample order, and the snapshot a diverged epoch is
+rolled back to.  ``run_epoch`` runs one epoch: in one compiled call for
+dense data, or a batch at a time for sparse data (each batch densified into
+a buffer), with the same sample order, rates and accounting either way.
+:func:`train` runs epochs with the callbacks around them.
+"""
+import numbers
+from collections import namedtuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from fastbp import _kernels
+from fastbp._buffers import rows_per_pass
+from fastbp._kernels import Status
+from fastbp.callbacks import CallbackList
+from fastbp.history import History, TrainingDiverged
+
+__all__ = ["Runner", "EpochResult", "train"]
+
+EpochResult = namedtuple("EpochResult", "loss data_loss sq_norm lr")
+
+
+class _Plans:
+    """The kernel plans of one runner: one over the whole data, or, for
+    sparse X, one per batch size over buffers that each batch is copied into."""
+
+    def __init__(self, runner, X, Y, sample_weight, shuffle):
+        self.runner = runner
+        self.sparse = sp.issparse(X)
+        if self.sparse:
+            self.X, self.Y, self.w = X.tocsr(), Y, sample_weight
+            self.by_size = {}
+        else:
+            self.whole = runner.plan(X, Y, sample_weight, runner.batch, shuffle)
+
+    def for_batch(self, rows):
+        """The plan for one sparse batch, its buffers filled with ``rows``."""
+        count = len(rows) if not isinstance(rows, slice) else rows.stop - rows.start
+        plan = self.by_size.get(count)
+        if plan is None:
+            dtype = self.runner.net.dtype
+            Xb = np.zeros((count, self.X.shape[1]), dtype=dtype)
+            Yb = np.zeros((count, self.Y.shape[1]), dtype=dtype)
+            wb = None if self.w is None else np.ones(count, dtype=dtype)
+            plan = self.by_size[count] = (self.runner.plan(Xb, Yb, wb, count, False), Xb, Yb, wb)
+        plan, Xb, Yb, wb = plan
+        Xb[...] = self.X[rows].toarray()
+        Yb[...] = self.Y[rows]
+        if wb is not None:
+            wb[...] = self.w[rows]
+        return plan
+
+
+class Runner:
+    """Trains ``net`` with ``optimizer`` on one data set, an epoch at a time.
+
+    ``X`` (a dense array or a scipy sparse matrix), ``Y`` and
+    ``sample_weight`` must already be checked and converted to the
+    network's dtype.  ``l2_per_weight`` divides alpha by each batch's weight
+    sum (scikit-learn's convention) instead of adding alpha/2 sum ||W||^2
+    once per batch; ``loss_scale`` divides the data loss as reported
+    (scikit-learn reports the squared loss per output).
+    """
+
+    def __init__(self, net, X, Y, optimizer, batch_size, alpha=0.0, shuffle=False, seed=None,
+                 sample_weight=None, l2_per_weight=False, loss_scale=1.0):
+        self.net, self.opt = net, optimizer
+        self.batch, self.alpha, self.l2_per_weight = batch_size, alpha, l2_per_weight
+        self.loss_scale = loss_scale
+        self.n = n = X.shape[0]
+        params = net.params
+        self.kernels, self.top = _kernels.active(), net._topology
+        self.grads = np.empty_like(params)
+        self.s1, self.s2 = optimizer._bind(net, params.shape[0], net.dtype)
+        # the state at the start of the epoch, to restore if it diverges
+        self.saved_params = np.empty_like(params)
+        self.saved_state = tuple(np.empty_like(s) for s in optimizer._state)
+        # With an integer seed, an epoch's order depends only on (seed, the
+        # optimizer's epoch count), so training split over several fit calls,
+        # or resumed from a saved checkpoint, visits the examples as one call
+        # would.  Otherwise one generator shuffles the previous order again
+        # each epoch; a RandomState is used as it is (its draws differ from a
+        # Generator's): scikit-learn shuffles with one, and the drop-in
+        # estimators reproduce its sample order.
+        self.seed = seed if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) else None
+        self.rng = seed if isinstance(seed, np.random.RandomState) else np.random.default_rng(seed)
+        self.order = np.arange(n, dtype=np.intp) if shuffle else None
+        self.n_steps = -(-n // batch_size)
+        self._plans = _Plans(self, X, Y, sample_weight, shuffle)
+        self._dirty = False  # an epoch's updates are in params but not yet counted
+        self._counters = None
+
+    def plan(self, X, Y, sample_weight, batch_size, shuffle):
+        """A kernel plan over X, Y with this runner's network, optimizer and
+        buffers (allocated here, once)."""
+        net, opt, dtype = self.net, self.opt, self.net.dtype
+        rows = rows_per_pass(batch_size, self.top.n_units)
+        acts, deltas = net._buffer(rows), net._buffer(rows)
+        gather = shuffle and batch_size > 1 and rows > 1
+        gather = np.empty(rows * (X.shape[1] + Y.shape[1] + 1) if gather else 0, dtype=dtype)
+        eps, h1, h2, eps_hat = opt.hyper
+        # let Ctrl-C through about every million multiply-adds
+        check_every = max(1, (1 << 20) // (batch_size * net.n_params))
+        return self.kernels.EpochPlan(
+            self.top, net.params, self.grads, self.s1, self.s2, X, Y, sample_weight,
+            batch_size, opt.rule, eps, h1, h2, eps_hat, self.alpha, self.l2_per_weight,
+            acts, deltas, gather, check_every)
+
+    def _shuffle(self):
+        if self.order is None:
+            return
+        if self.seed is None:
+            self.rng.shuffle(self.order)
+        else:
+            # sorting restores 0..n-1 in place, so this shuffle equals
+            # Generator.permutation(n) without a new array each epoch
+            self.order.sort()
+            np.random.default_rng([self.seed, self.opt.epochs]).shuffle(self.order)
+
+    def _steps(self, rates):
+        """Run the epoch's steps: (status, step, loss_sum, sq_sum, updates)."""
+        plans, t0 = self._plans, self.opt.t
+        if not plans.sparse:
+            return plans.whole.train_epoch(self.order, rates, t0)
+        loss_sum = sq_sum = 0.0
+        updates = 0
+        per_step = rates.shape[0] > 1
+        for s in range(self.n_steps):
+            rows = slice(s * self.batch, min((s + 1) * self.batch, self.n))
+            if self.order is not None:
+                rows = self.order[rows]
+            lr = rates[updates: updates + 1] if per_step else rates
+            status, _, part_loss, part_sq, done = plans.for_batch(rows).train_epoch(
+                None, lr, t0 + updates)
+            loss_sum, sq_sum, updates = loss_sum + part_loss, sq_sum + part_sq, updates + done
+            if status != Status.OK:
+                return status, s if status == Status.LOSS_NOT_FINITE else -1, loss_sum, sq_sum, updates
+        return Status.OK, -1, loss_sum, sq_sum, updates
+
+    def run_epoch(self, epoch):
+        """Train one epoch; returns an EpochResult: ``loss`` as History records
+        it, its parts ``data_loss`` (the mean of the batches' mean losses,
+        weighted by batch size) and ``sq_norm`` (the same mean of the
+        batches' sum ||W||^2, each divided by its weight sum with
+        ``l2_per_weight``; 0 when alpha is 0), and the epoch's first ``lr``.
+
+        Raises TrainingDiverged (``epoch`` names it) after restoring the
+        network and the optimizer to where they were before the epoch, and
+        KeyboardInterrupt when Ctrl-C stopped the compiled loop (the updates
+        applied so far are kept, and counted).
+        """
+        opt = self.opt
+        self._shuffle()
+        rates = opt.rates(self.n_steps)
+        np.copyto(self.saved_params, self.net.params)
+        self._counters = opt._save(self.saved_state)
+        self._dirty = True
+        status, step, loss_sum, sq_sum, updates = self._steps(rates)
+        if status == Status.INTERRUPTED:
+            opt.t += updates  # every update applied is whole: keep them
+            self._dirty = False
+            raise KeyboardInterrupt(
+                f"training interrupted in epoch {epoch} after {updates} of {self.n_steps} "
+                f"updates; the network and optimizer hold those updates and can train on")
+        if status != Status.OK:
+            self.recover()
+            where = f"step {step + 1} of {self.n_steps}" if step >= 0 else "its last update"
+            raise TrainingDiverged(
+                f"training diverged in epoch {epoch}: the loss or the parameters became "
+                f"NaN or infinite at {where}. The network and optimizer were restored to "
+                f"where they were before that epoch. A smaller learning rate, a smaller "
+                f"init scale or scaled inputs usually help.",
+                epoch, step + 1 if step >= 0 else None, None)
+        opt.t += updates
+        opt.epochs += 1
+        self._dirty = False
+        data_loss, sq_norm = loss_sum / self.n, sq_sum / self.n
+        return EpochResult(data_loss / self.loss_scale + 0.5 * self.alpha * sq_norm, data_loss,
+                           sq_norm, float(rates[0]))
+
+    def recover(self):
+        """Roll back an epoch whose updates reached the parameters but were not
+        counted (an exception, such as Ctrl-C, arrived in between): the
+        network and optimizer return to where they were before it."""
+        if self._dirty:
+            np.copyto(self.net.params, self.saved_params)
+            self.opt._restore(self._counters, self.saved_state)
+            self._dirty = False
+
+
+def train(runner, epochs, callbacks=None, validate=None, on_divergence="raise"):
+    """Run up to ``epochs`` epochs of ``runner`` with ``callbacks`` around
+    them; returns the History.
+
+    ``validate``, when given, is called after every epoch and its value
+    logged as "val_loss".  On divergence, ``on_divergence="raise"`` raises
+    TrainingDiverged (with ``.history``); "stop" returns the history with
+    ``history.diverged`` set.  Any other exception (Ctrl-C included) rolls
+    back an epoch that was not counted, gets ``.history``, and propagates.
+    """
+    history = History()
+    callbacks = CallbackList(callbacks, runner.net, runner.opt, history)
+    begin = {"epochs": epochs, "n_samples": runner.n, "batch_size": runner.batch,
+             "steps_per_epoch": runner.n_steps,
+             "metrics": ["loss", "lr"] + (["val_loss"] if validate is not None else [])}
+    try:
+        with callbacks.session(begin):
+            try:
+                _epochs(runner, epochs, callbacks, history, validate)
+            except TrainingDiverged as err:
+                history.diverged = err
+                callbacks.outcome = "error"
+    except BaseException as err:
+        # Ctrl-C (or any other exception) between the compiled loop and
+        # the bookkeeping must not leave uncounted updates behind
+        runner.recover()
+        err.history = history
+        raise
+    if history.diverged is not None:
+        history.diverged.history = history
+        if on_divergence == "raise":
+            err, history.diverged = history.diverged, None
+            raise err
+    return history
+
+
+def _epochs(runner, epochs, callbacks, history, validate):
+    for epoch in range(epochs):
+        callbacks.epoch_begin(epoch)
+        result = runner.run_epoch(epoch + 1)
+        logs = {"loss": result.loss, "lr": result.lr}
+        history.loss.append(result.loss)
+        history.lr.append(result.lr)
+        if validate is not None:
+            logs["val_loss"] = validate()
+            history.val_loss.append(logs["val_loss"])
+        if callbacks.epoch_end(epoch, logs):
+            break

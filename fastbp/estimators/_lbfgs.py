@@ -1,0 +1,72 @@
+"""The estimators' 'lbfgs' solver: SciPy's L-BFGS-B on the full-batch loss,
+each evaluation one compiled pass over the data (dense chunks for sparse X)."""
+import warnings
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+
+from fastbp.estimators._sklearn import ConvergenceWarning
+
+
+def dense_rows(X, dtype, chunk=1024):
+    """Yield (start, dense rows) of X: all of it when dense, ``chunk`` rows
+    at a time when sparse (never the whole matrix dense)."""
+    if not sp.issparse(X):
+        yield 0, np.ascontiguousarray(X, dtype=dtype)
+        return
+    X = X.tocsr()
+    for start in range(0, X.shape[0], chunk):
+        yield start, np.ascontiguousarray(X[start: start + chunk].toarray(), dtype=dtype)
+
+
+def objective(net, X, Y, alpha, sw):
+    """(weighted mean loss, sum ||W||^2, flat gradient of the weighted mean
+    loss + alpha/2 sum ||W||^2) over dense X, or summed over dense chunks of
+    sparse X."""
+    if not sp.issparse(X):
+        return net._objective(X, Y, alpha, sw)
+    total, weight, grad = 0.0, 0.0, np.zeros_like(net.params)
+    for start, rows in dense_rows(X, net.dtype):
+        stop = start + rows.shape[0]
+        ww = None if sw is None else sw[start:stop]
+        k = rows.shape[0] if ww is None else float(ww.sum())
+        if k == 0:
+            continue
+        loss, _, g = net._objective(rows, Y[start:stop], 0.0, ww)
+        total, weight = total + loss * k, weight + k
+        grad += g * k
+    grad /= weight
+    for w, gw in zip(net.weights, net._layer_views(grad)[0], strict=True):
+        gw += alpha * w
+    return total / weight, net._weights_sq_norm(), grad
+
+
+def fit_lbfgs(est, X, Y, sw):
+    """scikit-learn's _fit_lbfgs: L-BFGS-B on the full-batch loss with the
+    L2 term alpha/2 ||W||^2 / sum(w), maxiter=max_iter, maxfun=max_fun,
+    gtol=tol; loss_ and n_iter_ from its result."""
+    net = est._net
+    wsum = float(X.shape[0] if sw is None else sw.sum())
+    alpha = est.alpha / wsum
+    scale = est._loss_scale
+
+    def fun(p):
+        np.copyto(net.params, p, casting="unsafe")
+        loss, sq, grad = objective(net, X, Y, alpha, sw)
+        return loss / scale + 0.5 * alpha * sq, grad.astype(np.float64)
+
+    res = scipy.optimize.minimize(
+        fun, net.params.astype(np.float64), method="L-BFGS-B", jac=True,
+        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol})
+    if res.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {res.nit} iteration(s) (status={res.status}): "
+            f"{res.message}. Increase the number of iterations (max_iter) or scale the "
+            f"data.", ConvergenceWarning)
+    est.n_iter_ = min(int(res.nit), est.max_iter)
+    est.loss_ = float(res.fun)
+    np.copyto(net.params, res.x, casting="unsafe")
+    if not np.isfinite(net.params).all():
+        raise ValueError("Solver produced non-finite parameter weights. The input data "
+                         "may contain large values and need to be preprocessed.")

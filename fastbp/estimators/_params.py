@@ -1,0 +1,126 @@
+"""The estimators' constructor parameters as one declarative table, in the
+spirit of scikit-learn's ``_parameter_constraints``: each parameter name maps
+to the check its value must pass.  ``check_params`` runs them all before a
+fit touches anything, so a bad value raises a clear error and changes nothing.
+"""
+import numbers
+
+import numpy as np
+
+from fastbp._validation import check_bool, check_choice, check_int, check_real
+from fastbp.callbacks import as_callbacks
+from fastbp.optimizers import Optimizer
+from fastbp.schedules import Schedule
+
+# scikit-learn's activation names -> fastbp's
+HIDDEN = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+SOLVERS = ("lbfgs", "sgd", "adam", "rmsprop", "adagrad")
+LR_MODES = ("constant", "invscaling", "adaptive")
+
+
+def _real(low, high=np.inf, low_open=False, high_open=False):
+    return lambda name, value: check_real(name, value, low, high, low_open, high_open)
+
+
+def _int(minimum):
+    return lambda name, value: check_int(name, value, minimum)
+
+
+def _one_of(choices, or_instance=None, what=""):
+    """One of the strings ``choices``, or an instance of ``or_instance``."""
+    def check(name, value):
+        if or_instance is not None and isinstance(value, or_instance):
+            return value
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(f"{name} must be one of {list(choices)}{what}, got {value!r}")
+        return value
+    return check
+
+
+def _hidden_layer_sizes(name, value):
+    sizes = [value] if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}") from None
+    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
+        raise ValueError(f"{name} must hold integers >= 1, got {value!r}")
+    return [int(s) for s in sizes]
+
+
+def _batch_size(name, value):
+    if isinstance(value, str):
+        return _one_of(("auto",), what=" or an integer >= 1")(name, value)
+    return check_int(name, value, 1)
+
+
+def _verbose(name, value):
+    if not isinstance(value, (numbers.Integral, np.bool_)):
+        raise TypeError(f"{name} must be a bool or an int, got {value!r}")
+    return value
+
+
+def _n_iter_no_change(name, value):
+    if isinstance(value, float) and value == np.inf:
+        return value
+    return check_int(name, value, 1)
+
+
+def _dtype(name, value):
+    if value is not None and value not in ("float32", "float64", np.float32, np.float64):
+        raise ValueError(f"{name} must be None, 'float32' or 'float64', got {value!r}")
+    return value
+
+
+def _callbacks(name, value):
+    if not (value is None or callable(value) or hasattr(value, "on_epoch_end")
+            or isinstance(value, (list, tuple))):
+        raise TypeError(f"{name} must be None, a callback or a list of callbacks, got {value!r}")
+    return as_callbacks(value)
+
+
+def _class_weight(name, value):
+    if not (value is None or value == "balanced" or isinstance(value, dict)):
+        raise ValueError(f"{name} must be None, 'balanced' or a dict, got {value!r}")
+    return value
+
+
+# shared by both estimators
+PARAMETERS = {
+    "hidden_layer_sizes": _hidden_layer_sizes,
+    "activation": lambda name, value: check_choice(name, value, HIDDEN),
+    "solver": _one_of(SOLVERS, Optimizer, " or a fastbp optimizer instance"),
+    "alpha": _real(0.0),
+    "batch_size": _batch_size,
+    "learning_rate": _one_of(LR_MODES, Schedule, " or a fastbp.schedules Schedule"),
+    "learning_rate_init": _real(0.0, low_open=True),
+    "power_t": _real(0.0),
+    "max_iter": _int(1),
+    "shuffle": check_bool,
+    "tol": _real(0.0),
+    "verbose": _verbose,
+    "warm_start": check_bool,
+    "momentum": _real(0.0, 1.0, high_open=True),
+    "nesterovs_momentum": check_bool,
+    "early_stopping": check_bool,
+    "validation_fraction": _real(0.0, 1.0, high_open=True),
+    "beta_1": _real(0.0, 1.0, high_open=True),
+    "beta_2": _real(0.0, 1.0, high_open=True),
+    "epsilon": _real(0.0, low_open=True),
+    "n_iter_no_change": _n_iter_no_change,
+    "max_fun": _int(1),
+    "dtype": _dtype,
+    "callbacks": _callbacks,
+}
+CLASSIFIER = {**PARAMETERS, "class_weight": _class_weight}
+REGRESSOR = {"loss": lambda name, value: check_choice(name, value, ("squared_error", "poisson")),
+             **PARAMETERS}
+
+
+def check_params(estimator):
+    """Check every constructor parameter of ``estimator`` (the table its
+    class names in ``_parameters``); returns the hidden layer sizes as a
+    list of ints."""
+    for name, check in estimator._parameters.items():
+        check(name, getattr(estimator, name))
+    return _hidden_layer_sizes("hidden_layer_sizes", estimator.hidden_layer_sizes)

@@ -1,0 +1,108 @@
+"""The stochastic solvers of the estimators (sgd, adam, rmsprop, adagrad, or
+a fastbp optimizer): scikit-learn's procedure expressed as an optimizer, a
+schedule and callbacks, trained by fastbp's one loop (``fastbp._runner``)."""
+import copy
+import warnings
+
+from fastbp._runner import Runner, train
+from fastbp.callbacks import as_callbacks
+from fastbp.estimators._policies import Bookkeeping, InvScalingRate, Stopping
+from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
+from fastbp.schedules import Constant, Schedule
+
+
+def make_optimizer(est):
+    """A fresh optimizer for one fit (scikit-learn starts each fit afresh)."""
+    lr = est.learning_rate_init
+    if isinstance(est.solver, Optimizer):
+        opt = copy.deepcopy(est.solver)
+        opt.reset()
+        return opt
+    if est.solver == "sgd":
+        return SGD(lr, momentum=est.momentum,
+                   nesterov=est.nesterovs_momentum and est.momentum > 0, lr_in_velocity=True)
+    if est.solver == "adam":
+        return Adam(lr, est.beta_1, est.beta_2, est.epsilon, eps_hat=True)
+    if est.solver == "rmsprop":
+        return RMSprop(lr, eps=est.epsilon)
+    return AdaGrad(lr, eps=est.epsilon)
+
+
+def rate_mode(est):
+    """'constant', 'invscaling', 'adaptive' (scikit-learn's, for solver
+    'sgd' only: its Adam ignores learning_rate), or 'schedule'."""
+    if isinstance(est.learning_rate, Schedule):
+        return "schedule"
+    return est.learning_rate if est.solver == "sgd" else "constant"
+
+
+def _optimizer_for_call(est, incremental, n):
+    """The estimator's optimizer for this call, its rate set for the mode:
+    a fresh one per fit, the same one across partial_fit calls."""
+    mode = rate_mode(est)
+    fresh = not incremental or not hasattr(est, "_optimizer")
+    if fresh:
+        est._optimizer = make_optimizer(est)
+        est._optimizer.lr = (est.learning_rate if mode == "schedule"
+                             else Constant(est.learning_rate_init))
+    opt = est._optimizer
+    if mode == "invscaling":
+        opt.lr = InvScalingRate(est.learning_rate_init, est.power_t, est.t_, n, opt.epochs)
+    return opt, mode
+
+
+def _init_stopping_state(est):
+    """scikit-learn's per-fit bookkeeping of the stochastic solvers, kept
+    across warm-started fits and partial_fit calls like its own."""
+    est.loss_curve_ = []
+    est._no_improvement_count = 0
+    if est.early_stopping:
+        est.validation_scores_ = []
+        est.best_validation_score_ = -float("inf")
+        est.best_loss_ = None
+    else:
+        est.best_loss_ = float("inf")
+        est.validation_scores_ = None
+        est.best_validation_score_ = None
+
+
+def batch_size(est, n):
+    """scikit-learn's batch size: 'auto' is min(200, n); larger than n warns."""
+    if est.batch_size == "auto":
+        return min(200, n)
+    if est.batch_size > n:
+        warnings.warn(f"batch_size={est.batch_size} is larger than the {n} training "
+                      f"samples; it is clipped to {n}")
+    return min(est.batch_size, n)
+
+
+def fit_stochastic(est, X, Y, sw, val, incremental, rs):
+    """Epochs of the stochastic solver over checked X, Y (dense or sparse):
+    max_iter of them, or one for partial_fit.  ``val`` is the validation
+    set (X_val, Y_val, y_val, w_val) or None; with early stopping and no
+    set given, scikit-learn's split is made here, from ``rs``."""
+    # first stochastic fit, or early_stopping switched since the last one
+    if not hasattr(est, "loss_curve_") or est.early_stopping != (
+            est.validation_scores_ is not None):
+        _init_stopping_state(est)
+    if est.early_stopping and val is None:
+        X, Y, sw, val = est._split(X, Y, sw, rs)
+    n = X.shape[0]
+    opt, mode = _optimizer_for_call(est, incremental, n)
+    validate = score = None
+    if val is not None:
+        X_val, Y_val, y_val, w_val = val
+        est.__dict__.setdefault("validation_loss_curve_", [])
+
+        def validate():
+            return est._data_loss(X_val, Y_val, w_val)
+
+        def score():
+            return est._score_validated(X_val, y_val, w_val)
+    callbacks = [Bookkeeping(est, n),
+                 Stopping(est, score, mode == "adaptive", warn_at_max_iter=not incremental),
+                 *as_callbacks(est.callbacks)]
+    runner = Runner(est._net, X, Y, opt, batch_size(est, n), est.alpha, est.shuffle, rs, sw,
+                    l2_per_weight=True, loss_scale=est._loss_scale)
+    est.n_iter_ = 0
+    train(runner, 1 if incremental else est.max_iter, callbacks, validate)

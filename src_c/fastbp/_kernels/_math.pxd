@@ -1,0 +1,33 @@
+# Scalar math over the fused float type: one home for the float/double
+# switch, so every kernel calls _exp and gets expf for float32, exp for float64.
+
+from cython cimport floating
+from libc.math cimport exp, expf, log, logf, sqrt, sqrtf, tanh, tanhf
+
+
+cdef inline floating _exp(floating x) noexcept nogil:
+    if floating is float:
+        return expf(x)
+    else:
+        return exp(x)
+
+
+cdef inline floating _log(floating x) noexcept nogil:
+    if floating is float:
+        return logf(x)
+    else:
+        return log(x)
+
+
+cdef inline floating _sqrt(floating x) noexcept nogil:
+    if floating is float:
+        return sqrtf(x)
+    else:
+        return sqrt(x)
+
+
+cdef inline floating _tanh(floating x) noexcept nogil:
+    if floating is float:
+        return tanhf(x)
+    else:
+        return tanh(x)
