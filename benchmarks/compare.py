@@ -302,12 +302,13 @@ def product_flops(sizes, n):
 class NumpyMLP:
     """Backpropagation in NumPy, written for speed rather than clarity.
 
-    This is the "NumPy" column: fastbp/_reference.py is written for clarity
-    (it allocates freely and runs the forward pass twice per batch), which
-    would flatter fastbp.  Here, as in fastbp, all parameters live in one flat
-    vector with per-layer views, so an optimizer step is a handful of
-    whole-vector operations; activations are computed in place and the
-    matrix products go to BLAS through ``np.dot(..., out=...)``.
+    This is the "NumPy" column: fastbp._kernels._numpy is written for clarity
+    (it allocates new arrays for every batch, and its reference trainer runs
+    the forward pass twice per batch), which would flatter fastbp.  Here, as
+    in fastbp, all parameters live in one flat vector with per-layer views, so
+    an optimizer step is a handful of whole-vector operations; activations are
+    computed in place and the matrix products go to BLAS through
+    ``np.dot(..., out=...)``.
 
     Conventions are fastbp's (docs/math.md).  ``optimizer`` is
     ("sgd", lr, momentum) or ("adam", lr, beta1, beta2, eps) with

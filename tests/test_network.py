@@ -7,7 +7,7 @@ import pytest
 from conftest import HIDDEN, OUTPUT_LOSS, make_net, ref_activations, ref_params, targets, tolerance
 
 import fastbp as fb
-from fastbp import _reference as ref
+from fastbp._kernels import _numpy as ref
 
 
 # --- layout ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Update rules: the compiled kernel driven by the optimizer objects, step for
-step against the published formulas written out here in NumPy (in the form
-torch.optim uses), and against torch.optim itself when it is installed."""
+step against the published formulas written out in NumPy (the reference
+optimizer of fastbp._kernels._numpy, in the form torch.optim uses), and
+against torch.optim itself when it is installed."""
 import pickle
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 
 import fastbp as fb
 from fastbp import _kernels
+from fastbp._kernels import _numpy as ref
 
 N = 37
 STEPS = 25
@@ -15,33 +17,13 @@ STEPS = 25
 
 def reference_steps(kind, p, grads, lr, **h):
     """Apply the update rule of ``kind`` for each gradient in ``grads``; returns
-    the parameters after every step.  Written as torch.optim's docs state them."""
+    the parameters after every step.  The rules are fastbp's one NumPy
+    reference, written out as torch.optim's docs state them."""
+    opt = ref.ReferenceOptimizer(kind, lr, **h)
     p = p.copy()
     out = []
-    buf = np.zeros_like(p)
-    sq = np.zeros_like(p)
-    m = np.zeros_like(p)
-    for t, g in enumerate(grads, start=1):
-        if kind == "sgd":
-            mu = h.get("momentum", 0.0)
-            if mu:
-                buf = g.copy() if t == 1 else mu * buf + g
-                g = g + mu * buf if h.get("nesterov") else buf
-            p = p - lr * g
-        elif kind == "adagrad":
-            sq = sq + g * g
-            p = p - lr * g / (np.sqrt(sq) + h.get("eps", 1e-10))
-        elif kind == "rmsprop":
-            a = h.get("decay", 0.99)
-            sq = a * sq + (1 - a) * g * g
-            p = p - lr * g / (np.sqrt(sq) + h.get("eps", 1e-8))
-        elif kind == "adam":
-            b1, b2, eps = h.get("beta1", 0.9), h.get("beta2", 0.999), h.get("eps", 1e-8)
-            m = m + (1 - b1) * (g - m)
-            sq = b2 * sq + (1 - b2) * g * g
-            step_size = lr / (1 - b1**t)
-            denom = np.sqrt(sq) / np.sqrt(1 - b2**t) + eps
-            p = p - step_size * m / denom
+    for g in grads:
+        opt.step([p], [g])
         out.append(p.copy())
     return out
 
@@ -121,11 +103,8 @@ def test_adam_eps_hat_is_the_papers_efficient_form(problem):
     # p -= lr_t m / (sqrt(v) + eps_hat)  (scikit-learn's convention)
     p0, grads = problem
     got = kernel_steps(fb.Adam(lr=0.01, eps=1e-3, eps_hat=True), p0, grads)
-    p, m, v = p0.copy(), np.zeros(N), np.zeros(N)
-    for t, (g, mine) in enumerate(zip(grads, got), start=1):
-        m = 0.9 * m + 0.1 * g
-        v = 0.999 * v + 0.001 * g * g
-        p -= 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(v) + 1e-3)
+    want = reference_steps("adam", p0, grads, 0.01, eps=1e-3, eps_hat=True)
+    for mine, p in zip(got, want):
         np.testing.assert_allclose(mine, p, rtol=1e-13)
     assert not np.allclose(got[-1], kernel_steps(fb.Adam(lr=0.01, eps=1e-3), p0, grads)[-1], rtol=1e-6)
 

@@ -5,7 +5,7 @@ import pytest
 from conftest import make_net, ref_activations, ref_params, targets
 
 import fastbp as fb
-from fastbp import _reference as ref
+from fastbp._kernels import _numpy as ref
 
 OPTIMIZERS = [
     ("sgd", lambda lr: fb.SGD(lr=lr), {}),

@@ -24,7 +24,6 @@ The codes the backends share (``Activation``, ``Loss``, ``Rule``,
 import contextlib
 import importlib
 import os
-import types
 
 from fastbp._kernels._activations import Activation
 from fastbp._kernels._network import Loss
@@ -39,6 +38,17 @@ INTERFACE = ("Topology", "forward_dataset", "loss_dataset", "gradient_dataset",
 BACKENDS = ("avx2", "baseline", "numpy")
 _COMPILED = {"baseline": "fastbp._kernels", "avx2": "fastbp._kernels._avx2"}
 _loaded = {}
+
+
+class Backend:
+    """One backend: ``NAME`` and the functions and classes of INTERFACE."""
+
+    def __init__(self, name, members):
+        self.NAME = name
+        self.__dict__.update(members)
+
+    def __repr__(self):
+        return f"<fastbp kernel backend {self.NAME!r}>"
 
 
 def _cpu_has_avx2():
@@ -59,7 +69,7 @@ def _load(name):
     found = {}
     for attr in INTERFACE:
         found[attr] = next(getattr(m, attr) for m in modules if hasattr(m, attr))
-    return types.SimpleNamespace(NAME=name, **found)
+    return Backend(name, found)
 
 
 def get(name):

@@ -1,0 +1,250 @@
+"""The math of the NumPy backend, written for clarity, not speed: the
+reference every compiled kernel is tested against.
+
+Over lists of per-layer arrays (activations and losses given by code or by
+name): activate, derivative, forward, example_losses, loss, gradients,
+ReferenceOptimizer (the update rules in their published form, as torch.optim
+writes them) and train.  ``fastbp._kernels._numpy`` builds the backend
+interface (``FASTBP_KERNELS=numpy``) on them.
+
+Conventions are fastbp's (docs/math.md): a layer computes
+``A_l = f_l(A_{l-1} @ W_l + b_l)``; a batch's loss is the (weighted) mean of
+its examples' losses plus ``alpha/2 sum_l ||W_l||^2`` (biases are not
+penalized).  Elementwise work is done in the arrays' dtype; losses and
+squared norms are summed in float64, as the compiled kernels do.
+"""
+
+import numpy as np
+
+from fastbp._kernels._activations import Activation
+from fastbp._kernels._network import Loss
+
+__all__ = [
+    "ReferenceOptimizer",
+    "activate",
+    "derivative",
+    "example_losses",
+    "forward",
+    "gradients",
+    "loss",
+    "train",
+]
+
+
+def _code(kind, value):
+    """The member of the enum ``kind`` named ``value`` (any case) or coded by it."""
+    try:
+        return kind[value.upper()] if isinstance(value, str) else kind(value)
+    except (KeyError, ValueError):
+        raise ValueError(f"unknown {kind.__name__.lower()} {value!r}") from None
+
+
+# --- the reference ------------------------------------------------------------
+def activate(f, z):
+    """f(z) for the activation ``f`` (an :class:`Activation` or its name)."""
+    f = _code(Activation, f)
+    if f == Activation.SIGMOID:
+        return 1.0 / (1.0 + np.exp(-z))
+    if f == Activation.TANH:
+        return np.tanh(z)
+    if f == Activation.RELU:
+        return np.maximum(z, 0)
+    if f == Activation.SOFTMAX:
+        e = np.exp(z - z.max(axis=1, keepdims=True))  # the shift cancels; no overflow
+        return e / e.sum(axis=1, keepdims=True)
+    if f == Activation.EXP:
+        return np.exp(z)
+    return z
+
+
+def derivative(f, o):
+    """f'(z) computed from the activations o = f(z), for elementwise ``f``."""
+    f = _code(Activation, f)
+    if f == Activation.SIGMOID:
+        return o * (1 - o)
+    if f == Activation.TANH:
+        return 1 - o * o
+    if f == Activation.RELU:
+        return (o > 0).astype(o.dtype)
+    if f == Activation.EXP:
+        return o
+    if f == Activation.IDENTITY:
+        return np.ones_like(o)
+    raise ValueError("the softmax derivative is not elementwise")
+
+
+def forward(weights, biases, activations, X):
+    """Every layer's activations ``[A_0 = X, A_1, ..., A_L]``."""
+    acts = [X]
+    for W, b, f in zip(weights, biases, activations):
+        acts.append(activate(f, acts[-1] @ W + b))
+    return acts
+
+
+def example_losses(output, loss, O, T):
+    """Per-example losses (float64, one per row) of outputs ``O`` for targets
+    ``T``, after the output activation ``output``:
+
+    squared ``1/2 sum_k (o_k - t_k)^2``; cross-entropy ``-sum_k t_k log o_k``
+    after softmax, the binary log loss of every unit after sigmoid; Poisson
+    ``sum_k (o_k - t_k log o_k + t_k log t_k - t_k)`` (half the deviance).
+    log is clipped below at the smallest normal number, so a saturated output
+    gives a large finite loss, not inf.
+    """
+    output, loss = _code(Activation, output), _code(Loss, loss)
+    if loss == Loss.SQUARED:
+        return 0.5 * ((O - T) ** 2).sum(axis=1, dtype=np.float64)
+    tiny = np.finfo(O.dtype).tiny
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if loss == Loss.POISSON:
+            t_log_t = np.where(T > 0, T * np.log(np.where(T > 0, T, 1)), 0)
+            terms = O - T * np.log(np.maximum(O, tiny)) + t_log_t - T
+            return terms.sum(axis=1, dtype=np.float64)
+        terms = np.where(T != 0, T * np.log(np.maximum(O, tiny)), 0)
+        if output != Activation.SOFTMAX:  # binary log loss of every sigmoid unit
+            terms = terms + np.where(T != 1, (1 - T) * np.log(np.maximum(1 - O, tiny)), 0)
+    return -terms.sum(axis=1, dtype=np.float64)
+
+
+def loss(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_weight=None):
+    """Mean (or ``sample_weight``-weighted mean) loss + alpha/2 sum ||W||^2."""
+    O = forward(weights, biases, activations, X)[-1]
+    data = np.average(example_losses(activations[-1], loss_name, O, T), weights=sample_weight)
+    return data + 0.5 * alpha * sq_norm(weights)
+
+
+def sq_norm(weights):
+    """sum_l ||W_l||^2 as a float64 sum."""
+    return sum(float(np.sum(W * W, dtype=np.float64)) for W in weights)
+
+
+def backprop(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_weight=None):
+    """(per-example losses, dW list, db list) of :func:`loss` at one forward pass.
+
+    With D_L = scale * dLoss/dZ_L (scale = 1/n, or w_i / sum w for row i):
+    ``dW_l = A_{l-1}^T D_l + alpha W_l``, ``db_l = sum_rows D_l`` and
+    ``D_{l-1} = (D_l W_l^T) * f'_{l-1}(A_{l-1})``.
+    """
+    acts = forward(weights, biases, activations, X)
+    O = acts[-1]
+    out = _code(Activation, activations[-1])
+    if _code(Loss, loss_name) != Loss.SQUARED:
+        D = O - T  # softmax + cross-entropy, sigmoid + log loss, exp + Poisson
+    elif out == Activation.SOFTMAX:
+        E = O - T  # dL/dz_j = o_j (e_j - sum_k e_k o_k)
+        D = O * (E - (E * O).sum(axis=1, keepdims=True))
+    else:
+        D = (O - T) * derivative(out, O)
+    if sample_weight is None:
+        D = D / X.shape[0]
+    else:
+        D = D * (sample_weight / sample_weight.sum())[:, None]
+    alpha = float(alpha)  # a Python float keeps float32 arrays float32
+    dW, db = [None] * len(weights), [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        dW[l] = acts[l].T @ D + alpha * weights[l]
+        db[l] = D.sum(axis=0)
+        if l > 0:
+            D = (D @ weights[l].T) * derivative(activations[l - 1], acts[l])
+    return example_losses(out, loss_name, O, T), dW, db
+
+
+def gradients(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_weight=None):
+    """(dW list, db list) of :func:`loss` by backpropagation."""
+    return backprop(weights, biases, activations, loss_name, X, T, alpha, sample_weight)[1:]
+
+
+class ReferenceOptimizer:
+    """The update rules written out from their published formulas (the form
+    torch.optim uses), one parameter array at a time.
+
+    Parameters
+    ----------
+    kind : {"sgd", "adagrad", "rmsprop", "adam"}
+    lr : float
+        The rate of a :meth:`step` given none.
+    momentum, nesterov, lr_in_velocity, decay, beta1, beta2, eps, eps_hat
+        As fastbp's optimizers take them; ``eps`` defaults to 1e-10 for
+        AdaGrad, else 1e-8.
+    """
+
+    def __init__(self, kind, lr, momentum=0.0, nesterov=False, decay=0.99,
+                 beta1=0.9, beta2=0.999, eps=None, lr_in_velocity=False, eps_hat=False):
+        self.kind, self.lr, self.momentum, self.nesterov = kind, lr, momentum, nesterov
+        self.lr_in_velocity, self.eps_hat = lr_in_velocity, eps_hat
+        self.decay, self.beta1, self.beta2 = decay, beta1, beta2
+        self.eps = eps if eps is not None else {"adagrad": 1e-10}.get(kind, 1e-8)
+        self.state, self.t = {}, 0
+
+    def step(self, params, grads, lr=None):
+        """Update every array of ``params`` in place by its gradient in ``grads``."""
+        lr = self.lr if lr is None else lr
+        self.t += 1
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if self.kind == "sgd":
+                if self.momentum and self.lr_in_velocity:  # Sutskever / scikit-learn
+                    v = self.state[i] = self.momentum * self.state.get(i, 0) - lr * g
+                    p += self.momentum * v - lr * g if self.nesterov else v
+                elif self.momentum:
+                    v = self.state[i] = self.momentum * self.state.get(i, 0) + g
+                    p -= lr * (g + self.momentum * v if self.nesterov else v)
+                else:
+                    p -= lr * g
+            elif self.kind == "adagrad":
+                s = self.state[i] = self.state.get(i, 0) + g * g
+                p -= lr * g / (np.sqrt(s) + self.eps)
+            elif self.kind == "rmsprop":
+                s = self.state[i] = self.decay * self.state.get(i, 0) + (1 - self.decay) * g * g
+                p -= lr * g / (np.sqrt(s) + self.eps)
+            elif self.kind == "adam":
+                m0, v0 = self.state.get(i, (0, 0))
+                m = self.beta1 * m0 + (1 - self.beta1) * g
+                v = self.beta2 * v0 + (1 - self.beta2) * g * g
+                self.state[i] = (m, v)
+                if self.eps_hat:  # the paper's efficient form (scikit-learn)
+                    step = lr * np.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
+                    p -= step * m / (np.sqrt(v) + self.eps)
+                else:
+                    m_hat = m / (1 - self.beta1 ** self.t)
+                    v_hat = v / (1 - self.beta2 ** self.t)
+                    p -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            else:
+                raise ValueError(self.kind)
+
+
+def batches(n, batch_size, order=None, weights=None):
+    """Yield ``(step, rows, batch weights or None, weight sum)`` for every step
+    of an epoch over ``n`` rows (``order``, or 0..n-1) whose weights do not sum
+    to zero: such a batch is skipped and uses up no update."""
+    order = np.arange(n) if order is None else order
+    for step, start in enumerate(range(0, n, batch_size)):
+        rows = order[start:start + batch_size]
+        w = None if weights is None else weights[rows]
+        wsum = float(len(rows)) if w is None else float(np.sum(w, dtype=np.float64))
+        if wsum > 0:
+            yield step, rows, w, wsum
+
+
+def train(weights, biases, activations, loss_name, X, T, optimizer, epochs=1,
+          batch_size=1, alpha=0.0, orders=None, rates=None, sample_weight=None,
+          l2_per_weight=False):
+    """Train in place; returns the per-epoch running loss (as fastbp reports it).
+
+    ``orders``: one index array per epoch (None: rows in order).  ``rates``:
+    a function update number -> learning rate (None: the optimizer's constant
+    rate).  ``l2_per_weight``: alpha is divided by each batch's weight sum
+    (scikit-learn).  A batch whose weights are all zero is skipped.
+    """
+    history, t = [], 0
+    for e in range(epochs):
+        total = 0.0
+        order = None if orders is None else orders[e]
+        for _, rows, wb, wsum in batches(X.shape[0], batch_size, order, sample_weight):
+            a = alpha / wsum if l2_per_weight else alpha
+            xb, tb = X[rows], T[rows]
+            total += len(rows) * loss(weights, biases, activations, loss_name, xb, tb, a, wb)
+            dW, db = gradients(weights, biases, activations, loss_name, xb, tb, a, wb)
+            optimizer.step(weights + biases, dW + db, None if rates is None else rates(t))
+            t += 1
+        history.append(total / X.shape[0])
+    return history
