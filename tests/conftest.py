@@ -2,11 +2,20 @@ import numpy as np
 import pytest
 
 import fastbp as fb
+from fastbp import _kernels
 
 
 @pytest.fixture(params=["float64", "float32"])
 def dtype(request):
     return np.dtype(request.param)
+
+
+@pytest.fixture(params=_kernels.available())
+def backend(request):
+    """Each kernel backend this machine runs (portable, AVX2, NumPy), in turn:
+    the kernel, network, training and optimizer tests use it for every test."""
+    with _kernels.use(request.param):
+        yield _kernels.active()
 
 
 def tolerance(dtype):

@@ -9,6 +9,9 @@ from conftest import HIDDEN, OUTPUT_LOSS, make_net, ref_activations, ref_params,
 import fastbp as fb
 from fastbp._kernels import _numpy as ref
 
+# every test runs on every kernel backend (see the backend fixture)
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 # --- layout ------------------------------------------------------------------
 def test_params_are_one_flat_vector_with_writable_views():

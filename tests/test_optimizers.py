@@ -11,6 +11,9 @@ import fastbp as fb
 from fastbp import _kernels
 from fastbp._kernels import _numpy as ref
 
+# every test runs on every kernel backend (see the backend fixture)
+pytestmark = pytest.mark.usefixtures("backend")
+
 N = 37
 STEPS = 25
 

@@ -7,6 +7,9 @@ from conftest import make_net, ref_activations, ref_params, targets
 import fastbp as fb
 from fastbp._kernels import _numpy as ref
 
+# every test runs on every kernel backend (see the backend fixture)
+pytestmark = pytest.mark.usefixtures("backend")
+
 OPTIMIZERS = [
     ("sgd", lambda lr: fb.SGD(lr=lr), {}),
     ("sgd", lambda lr: fb.SGD(lr=lr, momentum=0.9), dict(momentum=0.9)),
