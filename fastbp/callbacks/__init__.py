@@ -30,4 +30,4 @@ from fastbp.callbacks._monitoring import EarlyStopping, ReduceLROnPlateau
 from fastbp.callbacks._output import CSVLogger, ModelCheckpoint, ProgressBar
 
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint",
-           "CSVLogger", "ProgressBar", "as_callbacks"]
+           "CSVLogger", "ProgressBar"]
