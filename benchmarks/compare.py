@@ -105,6 +105,7 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg.blas as blas
 
+# This script's neighbours in benchmarks/ (Python puts the script's folder on sys.path).
 from baselines import (
     NumpyMLP,
     TorchMLP,
