@@ -139,7 +139,7 @@ def import_cycles(graph):
             ring = cycle[:-1]
             i = ring.index(min(ring))
             ring = ring[i:] + ring[:i]
-            cycles.add(tuple([*ring, ring[0]]))
+            cycles.add((*ring, ring[0]))
     return sorted(cycles)
 
 
