@@ -2,25 +2,28 @@
 other vs in two threads (the epoch loop releases the GIL).  Median of 5.
 
     python benchmarks/threads.py
+
+The networks, optimizer and data are the THREADS workload of
+benchmarks/workloads.py (asv's Threads benchmark trains four).
 """
 import threading
 import time
 
 import numpy as np
 
-import fastbp as fb
+from workloads import THREADS
 
 
-def main(repeats=5):
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(20000, 32)), rng.integers(0, 4, 20000)
+def main(repeats=5, n_networks=2):
+    w = THREADS
+    (dtype,) = w.dtypes
+    X, y = w.make_data(dtype)
 
     def networks():
-        return [fb.MLP([32, 64, 4], hidden="relu", output="softmax", loss="cross_entropy", seed=s)
-                for s in range(2)]
+        return [w.network(dtype, seed=s) for s in range(n_networks)]
 
     def train(net):
-        net.fit(X, y, optimizer=fb.Adam(lr=1e-3), epochs=2, batch_size=1)
+        w.fit(net, X, y, w.optimizer.make())
 
     sequential, threaded = [], []
     for _ in range(repeats):
@@ -38,8 +41,8 @@ def main(repeats=5):
             t.join()
         threaded.append(time.perf_counter() - start)
     s, p = np.median(sequential), np.median(threaded)
-    print(f"2 networks, per-example Adam, 2 epochs of 20,000 examples each: one after another "
-          f"{s:.3f} s, in two threads {p:.3f} s: {s / p:.2f}x")
+    print(f"{n_networks} networks, per-example Adam, {w.epochs} epochs of {w.n:,} examples each: "
+          f"one after another {s:.3f} s, in {n_networks} threads {p:.3f} s: {s / p:.2f}x")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ def main(epochs=2000, seed=0):
         history = net.fit(X, y, optimizer=fb.SGD(lr=0.5, momentum=0.9), epochs=epochs, batch_size=1)
         out = net.forward(X)[:, 0]
         results[tuple(sizes)] = (net, out, history)
-        print(f"network {'-'.join(map(str, sizes))}: loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}")
+        print(f"network {'-'.join(map(str, sizes))}: "
+              f"loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}")
         for x, o, t in zip(X, out, y):
             print(f"  {int(x[0])} xor {int(x[1])} = {int(t)}   output {o:.3f}"
                   f"  {'right' if (o > 0.5) == t else 'WRONG'}")

@@ -1,94 +1,97 @@
-"""Whole epochs of training, at sizes that each run well under a second.
+"""Whole epochs of training, the workloads of benchmarks/workloads.py at
+sizes where an epoch runs well under a second.
 
 W1: the 3-2-1 sigmoid network of the worked example, per-example SGD.
 W1b: 64-32-10 sigmoid, per-example SGD.
-W2: digits-sized classification (1797 x 64), 100 ReLU units, softmax, Adam, batch 200.
+W2: digits-sized classification (1797 x 64), 100 ReLU units, softmax, Adam,
+batch 200; and with batch 32, and with momentum SGD.
+W3, W4: wide networks (784-256-128-10 with Adam; 1024-512-512-10 with
+momentum SGD).
+Threads: four small networks trained in four Python threads at once.
 """
-import fastbp as fb
+import threading
+import time
 
-from .common import classification, regression
+from .common import DTYPES, THREADS, W1, W2, W3, W4, W1b, data, workloads
 
 
 class PerExample:
-    params = (["float64", "float32"], ["3-2-1", "64-32-10"])
-    param_names = ["dtype", "network"]
-
-    def setup(self, dtype, network):
-        sizes = [int(s) for s in network.split("-")]
-        n = 100_000 if sizes[0] == 3 else 10_000
-        self.X, self.Y = regression(n, sizes[0], sizes[-1], dtype)
-        self.net = fb.MLP(sizes, hidden="sigmoid", output="sigmoid", loss="squared",
-                          dtype=dtype, seed=0)
-        self.start = self.net.params.copy()
-
-    def time_epoch(self, dtype, network):
-        self.net.fit(self.X, self.Y, optimizer=fb.SGD(lr=0.5), epochs=1, batch_size=1)
-
-    def peakmem_epoch(self, dtype, network):
-        self.net.fit(self.X, self.Y, optimizer=fb.SGD(lr=0.5), epochs=1, batch_size=1)
-
-    def track_loss_after_one_epoch(self, dtype, network):
-        self.net.params = self.start
-        return self.net.fit(self.X, self.Y, optimizer=fb.SGD(lr=0.5), epochs=1, batch_size=1).loss[-1]
-
-
-class MiniBatch:
-    params = (["float64", "float32"], [32, 200], ["sgd", "adam"])
-    param_names = ["dtype", "batch_size", "optimizer"]
-
-    def setup(self, dtype, batch_size, optimizer):
-        self.X, self.y = classification(1797, 64, 10, dtype)
-        self.net = fb.MLP([64, 100, 10], hidden="relu", output="softmax", loss="cross_entropy",
-                          init="he_uniform", dtype=dtype, seed=0)
-        self.start = self.net.params.copy()
-
-    def _fit(self, optimizer, batch_size, epochs=1):
-        opt = fb.Adam(lr=1e-3) if optimizer == "adam" else fb.SGD(lr=0.05, momentum=0.9)
-        return self.net.fit(self.X, self.y, optimizer=opt, epochs=epochs, batch_size=batch_size,
-                            shuffle=True, seed=0)
-
-    def time_epoch(self, dtype, batch_size, optimizer):
-        self._fit(optimizer, batch_size)
-
-    def peakmem_epoch(self, dtype, batch_size, optimizer):
-        self._fit(optimizer, batch_size)
-
-    def track_loss_after_five_epochs(self, dtype, batch_size, optimizer):
-        self.net.params = self.start
-        return self._fit(optimizer, batch_size, epochs=5).loss[-1]
-
-
-class Wide:
-    """W3 and W4 shapes at a size that runs well under a second: 784 inputs,
-    hidden (256, 128), Adam, batch 128 (W3); 1024 inputs, hidden
-    (width, width), SGD momentum 0.9, batch 256 (W4-like)."""
-
-    params = (["float64", "float32"], ["W3", "W4"])
+    params = (DTYPES, ["W1", "W1b"])
     param_names = ["dtype", "workload"]
 
     def setup(self, dtype, workload):
-        if workload == "W3":
-            self.X, self.y = classification(2048, 784, 10, dtype)
-            sizes, self.batch = [784, 256, 128, 10], 128
-            self.opt = lambda: fb.Adam(lr=1e-3)
-        else:
-            self.X, self.y = classification(1024, 1024, 10, dtype)
-            sizes, self.batch = [1024, 512, 512, 10], 256
-            self.opt = lambda: fb.SGD(lr=0.01, momentum=0.9)
-        self.net = fb.MLP(sizes, hidden="relu", output="softmax", loss="cross_entropy",
-                          init="he_uniform", dtype=dtype, seed=0)
-        self.flops = 6 * self.X.shape[0] * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        self.w = {"W1": W1, "W1b": W1b}[workload]
+        self.X, self.Y = data(self.w, dtype)
+        self.net = self.w.network(dtype)
+        self.start = self.net.params.copy()
+
+    def _epoch(self):
+        return self.w.fit(self.net, self.X, self.Y, self.w.optimizer.make())
 
     def time_epoch(self, dtype, workload):
-        self.net.fit(self.X, self.y, optimizer=self.opt(), batch_size=self.batch, shuffle=True, seed=0)
+        self._epoch()
 
     def peakmem_epoch(self, dtype, workload):
-        self.net.fit(self.X, self.y, optimizer=self.opt(), batch_size=self.batch, shuffle=True, seed=0)
+        self._epoch()
+
+    def track_loss_after_one_epoch(self, dtype, workload):
+        self.net.params = self.start
+        return self._epoch().loss[-1]
+
+
+class MiniBatch:
+    """W2, and W2 with batch 32 and/or momentum SGD in place of Adam."""
+
+    params = (DTYPES, [32, 200], ["sgd", "adam"])
+    param_names = ["dtype", "batch_size", "optimizer"]
+    optimizers = {"adam": W2.optimizer,
+                  "sgd": workloads.OptimizerSpec("sgd", lr=0.05, momentum=0.9)}
+
+    def setup(self, dtype, batch_size, optimizer):
+        self.w = W2.replace(batch_size=batch_size, optimizer=self.optimizers[optimizer])
+        self.X, self.y = data(W2, dtype)
+        self.net = self.w.network(dtype)
+        self.start = self.net.params.copy()
+
+    def _fit(self, epochs=1):
+        return self.w.fit(self.net, self.X, self.y, self.w.optimizer.make(), epochs=epochs)
+
+    def time_epoch(self, dtype, batch_size, optimizer):
+        self._fit()
+
+    def peakmem_epoch(self, dtype, batch_size, optimizer):
+        self._fit()
+
+    def track_loss_after_five_epochs(self, dtype, batch_size, optimizer):
+        self.net.params = self.start
+        return self._fit(epochs=5).loss[-1]
+
+
+class Wide:
+    """W3 and W4 at a size that runs well under a second."""
+
+    params = (DTYPES, ["W3", "W4"])
+    param_names = ["dtype", "workload"]
+
+    def setup(self, dtype, workload):
+        self.w = {"W3": W3, "W4": W4}[workload]
+        self.X, self.y = data(self.w, dtype)
+        self.net = self.w.network(dtype)
+        sizes = self.w.sizes
+        self.flops = 6 * self.w.n * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def _epoch(self):
+        self.w.fit(self.net, self.X, self.y, self.w.optimizer.make())
+
+    def time_epoch(self, dtype, workload):
+        self._epoch()
+
+    def peakmem_epoch(self, dtype, workload):
+        self._epoch()
 
     def track_gflops(self, dtype, workload):
-        import time
         start = time.perf_counter()
-        self.net.fit(self.X, self.y, optimizer=self.opt(), batch_size=self.batch, shuffle=True, seed=0)
+        self._epoch()
         return self.flops / (time.perf_counter() - start) / 1e9
 
     track_gflops.unit = "GFLOP/s"
@@ -102,15 +105,14 @@ class Threads:
     param_names = ["mode"]
 
     def setup(self, mode):
-        self.X, self.y = classification(4000, 32, 4, "float64")
-        self.nets = [fb.MLP([32, 64, 4], hidden="relu", output="softmax", loss="cross_entropy",
-                            seed=s) for s in range(4)]
+        (dtype,) = THREADS.dtypes
+        self.X, self.y = data(THREADS, dtype)
+        self.nets = [THREADS.network(dtype, seed=s) for s in range(4)]
 
     def _train(self, net):
-        net.fit(self.X, self.y, optimizer=fb.Adam(lr=1e-3), epochs=2, batch_size=1)
+        THREADS.fit(net, self.X, self.y, THREADS.optimizer.make())
 
     def time_four_networks(self, mode):
-        import threading
         if mode == "sequential":
             for net in self.nets:
                 self._train(net)
