@@ -159,6 +159,36 @@ def load_checkpoint(path):
         raise type(e)(f"{path}: {e}") from e.__cause__
 
 
+def _optimizer_from_json(entry, arrays, net):
+    """The optimizer the header's entry describes, with its state from
+    ``arrays``, bound to ``net`` so its next fit continues instead of resetting."""
+    lr = _schedule_from_json(_field(entry, "lr", dict, "optimizer "))
+    optimizer = _build(OPTIMIZERS, entry, "optimizer", lr=lr)
+    t = _field(entry, "t", int, "optimizer ")
+    epochs = _field(entry, "epochs", int, "optimizer ")
+    n_state = _field(entry, "n_state", int, "optimizer ")
+    # state vectors exist once the optimizer has run (then t > 0), or not at all
+    fresh = n_state == 0 and t == 0 and epochs == 0
+    if t < 0 or epochs < 0 or not (fresh or n_state == optimizer.n_state):
+        raise ModelFileError(f"inconsistent optimizer counters t={t}, epochs={epochs} "
+                             f"with {n_state} state vectors ({optimizer.n_state} expected)")
+    optimizer._bind(net, net.n_params, net.dtype)
+    for i, s in enumerate(optimizer._state[:n_state]):
+        np.copyto(s, _check_array(arrays, f"optimizer_state_{i}", (net.n_params,), net.dtype))
+    optimizer.t, optimizer.epochs = t, epochs
+    return optimizer
+
+
+def _history_from_json(entry):
+    history = History()
+    for key in ("loss", "val_loss", "lr"):
+        values = _field(entry, key, list, "history ")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise ModelFileError(f"history {key!r} must be a list of numbers")
+        setattr(history, key, [float(v) for v in values])
+    return history
+
+
 def _load(path):
     arrays = _read_arrays(path)
     if "header" not in arrays or arrays["header"].dtype != np.uint8 or arrays["header"].ndim != 1:
@@ -190,33 +220,10 @@ def _load(path):
 
     optimizer = None
     if header.get("optimizer") is not None:
-        entry = header["optimizer"]
-        lr = _schedule_from_json(_field(entry, "lr", dict, "optimizer "))
-        optimizer = _build(OPTIMIZERS, entry, "optimizer", lr=lr)
-        t = _field(entry, "t", int, "optimizer ")
-        epochs = _field(entry, "epochs", int, "optimizer ")
-        n_state = _field(entry, "n_state", int, "optimizer ")
-        # state vectors exist once the optimizer has run (then t > 0), or not at all
-        fresh = n_state == 0 and t == 0 and epochs == 0
-        if t < 0 or epochs < 0 or not (fresh or n_state == optimizer.n_state):
-            raise ModelFileError(f"inconsistent optimizer counters t={t}, epochs={epochs} "
-                                 f"with {n_state} state vectors ({optimizer.n_state} expected)")
-        # bound to the loaded network, so its next fit continues instead of resetting
-        optimizer._bind(net, net.n_params, net.dtype)
-        for i, s in enumerate(optimizer._state[:n_state]):
-            np.copyto(s, _check_array(arrays, f"optimizer_state_{i}", (net.n_params,), net.dtype))
-        optimizer.t, optimizer.epochs = t, epochs
-
+        optimizer = _optimizer_from_json(header["optimizer"], arrays, net)
     history = None
     if header.get("history") is not None:
-        entry = header["history"]
-        history = History()
-        for key in ("loss", "val_loss", "lr"):
-            values = _field(entry, key, list, "history ")
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-                raise ModelFileError(f"history {key!r} must be a list of numbers")
-            setattr(history, key, [float(v) for v in values])
-
+        history = _history_from_json(header["history"])
     metadata = header.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise ModelFileError(f"metadata must be a JSON object, got {type(metadata).__name__}")
