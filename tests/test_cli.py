@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run_python
+from helpers import run_python
 
 import fastbp as fb
 from fastbp import cli

@@ -2,7 +2,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import run_python
+from helpers import run_python
 
 from fastbp import datasets, demo
 

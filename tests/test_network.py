@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import HIDDEN, OUTPUT_LOSS, make_net, ref_activations, ref_params, targets, tolerance
+from helpers import HIDDEN, OUTPUT_LOSS, make_net, ref_activations, ref_params, targets, tolerance
 
 import fastbp as fb
 from fastbp._kernels import _numpy as ref

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import HIDDEN, OUTPUT_LOSS, tolerance
+from helpers import HIDDEN, OUTPUT_LOSS, tolerance
 
 from fastbp import _kernels
 from fastbp._kernels import _numpy as NP

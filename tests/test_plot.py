@@ -3,7 +3,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import run_python
+from helpers import run_python
 
 import fastbp as fb
 from fastbp.datasets import spirals

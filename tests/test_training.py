@@ -2,7 +2,7 @@
 training modes on learnable problems, history, callbacks, divergence, errors."""
 import numpy as np
 import pytest
-from conftest import make_net, ref_activations, ref_params, targets
+from helpers import make_net, ref_activations, ref_params, targets
 
 import fastbp as fb
 from fastbp._kernels import _numpy as ref
