@@ -11,7 +11,7 @@ from fastbp.callbacks import ProgressBar, as_callbacks
 from fastbp.history import History, TrainingDiverged
 from fastbp.optimizers import get_optimizer
 
-__all__ = ["fit", "History", "TrainingDiverged"]
+__all__ = ["fit", "Runner", "train", "History", "TrainingDiverged"]
 
 
 def _progress(verbose):
