@@ -5,7 +5,7 @@ over one flat parameter vector; a whole training epoch is one call with the
 GIL released.
 """
 from fastbp import callbacks, schedules
-from fastbp._version import __version__
+from fastbp._version import __version__ as __version__
 from fastbp.history import History, TrainingDiverged
 from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop

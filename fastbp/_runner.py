@@ -39,17 +39,27 @@ class _Plans:
         else:
             self.whole = runner.plan(X, Y, sample_weight, runner.batch, shuffle)
 
-    def for_batch(self, rows):
-        """The plan for one sparse batch, its buffers filled with ``rows``."""
-        count = len(rows) if not isinstance(rows, slice) else rows.stop - rows.start
-        plan = self.by_size.get(count)
-        if plan is None:
+    def parts(self, order):
+        """The epoch as (first step, plan, order) parts: one part over the
+        whole data, or for sparse data one part per batch, its plan's buffers
+        filled with that batch's rows."""
+        if not self.sparse:
+            yield 0, self.whole, order
+            return
+        runner = self.runner
+        for s in range(runner.n_steps):
+            rows = slice(s * runner.batch, min((s + 1) * runner.batch, runner.n))
+            yield s, self._batch_plan(rows if order is None else order[rows]), None
+
+    def _batch_plan(self, rows):
+        count = rows.stop - rows.start if isinstance(rows, slice) else len(rows)
+        if count not in self.by_size:
             dtype = self.runner.net.dtype
             Xb = np.zeros((count, self.X.shape[1]), dtype=dtype)
             Yb = np.zeros((count, self.Y.shape[1]), dtype=dtype)
             wb = None if self.w is None else np.ones(count, dtype=dtype)
-            plan = self.by_size[count] = (self.runner.plan(Xb, Yb, wb, count, False), Xb, Yb, wb)
-        plan, Xb, Yb, wb = plan
+            self.by_size[count] = (self.runner.plan(Xb, Yb, wb, count, False), Xb, Yb, wb)
+        plan, Xb, Yb, wb = self.by_size[count]
         Xb[...] = self.X[rows].toarray()
         Yb[...] = self.Y[rows]
         if wb is not None:
@@ -124,23 +134,18 @@ class Runner:
             np.random.default_rng([self.seed, self.opt.epochs]).shuffle(self.order)
 
     def _steps(self, rates):
-        """Run the epoch's steps: (status, step, loss_sum, sq_sum, updates)."""
-        plans, t0 = self._plans, self.opt.t
-        if not plans.sparse:
-            return plans.whole.train_epoch(self.order, rates, t0)
+        """Run the epoch's steps: (status, failing step, loss_sum, sq_sum, updates)."""
         loss_sum = sq_sum = 0.0
         updates = 0
-        per_step = rates.shape[0] > 1
-        for s in range(self.n_steps):
-            rows = slice(s * self.batch, min((s + 1) * self.batch, self.n))
-            if self.order is not None:
-                rows = self.order[rows]
-            lr = rates[updates: updates + 1] if per_step else rates
-            status, _, part_loss, part_sq, done = plans.for_batch(rows).train_epoch(
-                None, lr, t0 + updates)
+        one_rate_per_part = self._plans.sparse and rates.shape[0] > 1
+        for first, plan, order in self._plans.parts(self.order):
+            # a part's rates start at the updates made so far (skipped batches use none)
+            lr = rates[updates: updates + 1] if one_rate_per_part else rates
+            status, step, part_loss, part_sq, done = plan.train_epoch(
+                order, lr, self.opt.t + updates)
             loss_sum, sq_sum, updates = loss_sum + part_loss, sq_sum + part_sq, updates + done
             if status != Status.OK:
-                return status, s if status == Status.LOSS_NOT_FINITE else -1, loss_sum, sq_sum, updates
+                return status, first + step if step >= 0 else -1, loss_sum, sq_sum, updates
         return Status.OK, -1, loss_sum, sq_sum, updates
 
     def run_epoch(self, epoch):

@@ -1,7 +1,6 @@
 """The multilayer perceptron: layer sizes, activations, loss, initialization,
 and one flat parameter vector with per-layer views."""
 import contextlib
-import numbers
 import threading
 
 import numpy as np

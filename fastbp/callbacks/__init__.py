@@ -25,7 +25,8 @@ A plain function ``cb(epoch, logs)``, or any object with
 Changing ``optimizer.lr`` in a callback takes effect from the next epoch: fit
 evaluates the schedule afresh at the start of every epoch.
 """
-from fastbp.callbacks._base import Callback, CallbackList, as_callbacks
+from fastbp.callbacks._base import Callback, CallbackList
+from fastbp.callbacks._base import as_callbacks as as_callbacks  # for fastbp's own callers
 from fastbp.callbacks._monitoring import EarlyStopping, ReduceLROnPlateau
 from fastbp.callbacks._output import CSVLogger, ModelCheckpoint, ProgressBar
 

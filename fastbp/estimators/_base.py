@@ -7,7 +7,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from fastbp._validation import check_sample_weight
-from fastbp.estimators._lbfgs import dense_rows, fit_lbfgs
+from fastbp.estimators._data import dense_rows
+from fastbp.estimators._lbfgs import fit_lbfgs
 from fastbp.estimators._params import HIDDEN, check_params
 from fastbp.estimators._sklearn import (
     BaseEstimator, check_is_fitted, check_random_state, column_or_1d, train_test_split,

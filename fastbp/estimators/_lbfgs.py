@@ -6,18 +6,8 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
+from fastbp.estimators._data import dense_rows
 from fastbp.estimators._sklearn import ConvergenceWarning
-
-
-def dense_rows(X, dtype, chunk=1024):
-    """Yield (start, dense rows) of X: all of it when dense, ``chunk`` rows
-    at a time when sparse (never the whole matrix dense)."""
-    if not sp.issparse(X):
-        yield 0, np.ascontiguousarray(X, dtype=dtype)
-        return
-    X = X.tocsr()
-    for start in range(0, X.shape[0], chunk):
-        yield start, np.ascontiguousarray(X[start: start + chunk].toarray(), dtype=dtype)
 
 
 def objective(net, X, Y, alpha, sw):

@@ -7,7 +7,8 @@ import numbers
 
 import numpy as np
 
-from fastbp._validation import check_bool, check_choice, check_int, check_real
+from fastbp._validation import (
+    check_bool, check_choice, check_int, check_layer_sizes, check_real)
 from fastbp.callbacks import as_callbacks
 from fastbp.optimizers import Optimizer
 from fastbp.schedules import Schedule
@@ -39,13 +40,7 @@ def _one_of(choices, or_instance=None, what=""):
 
 def _hidden_layer_sizes(name, value):
     sizes = [value] if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
-    try:
-        sizes = list(sizes)
-    except TypeError:
-        raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}") from None
-    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
-        raise ValueError(f"{name} must hold integers >= 1, got {value!r}")
-    return [int(s) for s in sizes]
+    return check_layer_sizes(name, sizes, 0)
 
 
 def _batch_size(name, value):
