@@ -307,6 +307,7 @@ def test_python_dash_m_fastbp_and_version(tmp_path):
 
 def test_fastbp_imports_without_the_optional_packages(tmp_path):
     code = ("import sys; sys.modules.update(tqdm=None, matplotlib=None, sklearn=None); "
-            "import fastbp, fastbp.cli, fastbp.callbacks, fastbp.plot, fastbp.demo; print('ok')")
+            "import fastbp, fastbp.cli, fastbp.callbacks, fastbp.plot, fastbp.cli.demo, "
+            "fastbp.cli.tables; print('ok')")
     result = run_python(["-c", code], tmp_path)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

@@ -6,6 +6,10 @@ A CSV file has a header row of column names.  A .npz file holds either 1-D
 arrays of equal length (one per column, named by their keys) or 2-D arrays,
 whose columns are named ``KEY[0]``, ``KEY[1]``, ... (so a file with arrays X
 (n, d) and y (n,) has columns X[0] ... X[d-1] and y).
+
+The model file holds the preprocessing as plain JSON fields
+(:meth:`Preprocessing.to_metadata`), never a class or module path, so files
+saved before this module moved here (from ``fastbp.tabular``) still load.
 """
 import csv
 import os
