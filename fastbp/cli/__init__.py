@@ -16,7 +16,6 @@ error), ``_plots`` (the loss-curve PNG), and the public ``tables`` (reading
 CSV and .npz files, their preprocessing) and ``demo``.  None imports this
 package's ``__init__``, and none imports another in a circle.
 """
-from fastbp.cli._arguments import CLIError
 from fastbp.cli._commands import main
 from fastbp.cli._parser import build_parser
 

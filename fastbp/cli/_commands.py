@@ -67,8 +67,9 @@ def _describe(args, n, prep, net, opt, n_train, n_val):
             else "regression")
     print(f"{args.data}: {n} rows, {len(prep.features)} features, target {args.target!r} ({what}); "
           f"{n_train} for training, {n_val} for validation")
-    print(f"network {'-'.join(map(str, net.layer_sizes))} ({', '.join(net.hidden) or 'no hidden layer'}"
-          f" -> {net.output}, {net.loss_name} loss), {opt!r}")
+    hidden = ", ".join(net.hidden) or "no hidden layer"
+    print(f"network {'-'.join(map(str, net.layer_sizes))} ({hidden} -> {net.output}, "
+          f"{net.loss_name} loss), {opt!r}")
 
 
 def cmd_train(args):
