@@ -129,9 +129,10 @@ def _defaults_text(defaults):
                                    for text, owners in groups.items())
 
 
-def _add_option(group, param, defaults, every_name, classes):
-    """One --option for ``param``, which the names in ``defaults`` take."""
-    what = _HELP.get(param, f"see {', '.join(sorted({c.__name__ for c in classes}))}")
+def _add_option(group, param, defaults, every_name, class_of):
+    """One --option for ``param``, which the names in ``defaults`` take
+    (``class_of(name)`` is a name's class)."""
+    what = _HELP.get(param) or "see " + ", ".join(sorted({class_of(n).__name__ for n in defaults}))
     owners = "" if list(defaults) == list(every_name) else ", ".join(defaults) + ": "
     values = [v for v in defaults.values() if v is not REQUIRED]
     if values and all(isinstance(v, bool) for v in values):
@@ -146,9 +147,9 @@ def _add_option(group, param, defaults, every_name, classes):
         kind = str
     else:
         kind = float
-    help = f"{owners}{what} ({_defaults_text(defaults)})"
+    text = f"{owners}{what} ({_defaults_text(defaults)})"
     group.add_argument(_flag(param), type=kind, choices=_CHOICES.get(param), default=None,
-                       help=help.replace("%", "%%"))
+                       help=text.replace("%", "%%"))
 
 
 def _summary(cls):
@@ -165,9 +166,8 @@ def add_optimizer_arguments(group, default):
     group.add_argument("--optimizer", choices=list(OPTIMIZERS), default=default,
                        help=f"{presets} (default: {default})" if presets else
                        f"default: {default}")
-    classes = [cls for cls, _ in OPTIMIZERS.values()]
     for param, defaults in _by_parameter(optimizer_options, OPTIMIZERS).items():
-        _add_option(group, param, defaults, OPTIMIZERS, classes)
+        _add_option(group, param, defaults, OPTIMIZERS, lambda name: OPTIMIZERS[name][0])
 
 
 def add_schedule_arguments(group, default):
@@ -177,7 +177,7 @@ def add_schedule_arguments(group, default):
     group.add_argument("--schedule", choices=list(SCHEDULES), default=default,
                        help=f"{formulas} (default: {default})".replace("%", "%%"))
     for param, defaults in _by_parameter(schedule_options, SCHEDULES).items():
-        _add_option(group, param, defaults, SCHEDULES, SCHEDULES.values())
+        _add_option(group, param, defaults, SCHEDULES, SCHEDULES.get)
 
 
 def _given(args, option, name, takes, every_param):
@@ -219,13 +219,11 @@ def build_optimizer(args):
         constructors' ValueError.
     """
     takes = optimizer_options(args.optimizer)
-    every_param = _by_parameter(optimizer_options, OPTIMIZERS)
-    kwargs = _given(args, "optimizer", args.optimizer, takes, every_param)
+    given = _given(args, "optimizer", args.optimizer, takes,
+                   _by_parameter(optimizer_options, OPTIMIZERS))
     cls, preset = OPTIMIZERS[args.optimizer]
-    kwargs = {**preset, **kwargs}
-    lr = kwargs.pop("lr", takes["lr"])
-    takes = schedule_options(args.schedule)
-    every_param = _by_parameter(schedule_options, SCHEDULES)
-    schedule = SCHEDULES[args.schedule](lr, **_given(args, "schedule", args.schedule, takes,
-                                                    every_param))
-    return cls(lr=schedule, **kwargs)
+    kwargs = {**preset, **given}
+    lr = kwargs.pop("lr", takes["lr"])  # the schedule's initial rate
+    schedule_kwargs = _given(args, "schedule", args.schedule, schedule_options(args.schedule),
+                             _by_parameter(schedule_options, SCHEDULES))
+    return cls(lr=SCHEDULES[args.schedule](lr, **schedule_kwargs), **kwargs)
