@@ -1,5 +1,6 @@
 """The commands of ``fastbp``: train, predict, evaluate, demo, worked-example,
 and :func:`main`, which parses a command line and runs one."""
+import contextlib
 import csv
 import json
 import os
@@ -140,8 +141,8 @@ def _load_for_data(model_path, data_path, need_target):
     columns = read_table(data_path)
     X = prep.X(columns, data_path)
     if X.shape[1] != ckpt.model.n_inputs:
-        raise TableError(f"{model_path}: the model has {ckpt.model.n_inputs} inputs but its metadata "
-                         f"names {X.shape[1]} features")
+        raise TableError(f"{model_path}: the model has {ckpt.model.n_inputs} inputs but its "
+                         f"metadata names {X.shape[1]} features")
     one_hot = prep.task == "classification" and ckpt.model.output != "softmax"
     y = prep.y(columns, data_path, one_hot=one_hot) if need_target else None
     return ckpt.model, prep, X, y
@@ -158,15 +159,13 @@ def cmd_predict(args):
             raise CLIError("--proba applies to classification models; this one does regression")
         header += [f"p_{c}" for c in prep.classes]
         rows = [r + [repr(float(p)) for p in o] for r, o in zip(rows, out)]
-    f = open(args.output, "w", newline="") if args.output else sys.stdout
-    try:
+    with (open(args.output, "w", newline="") if args.output
+          else contextlib.nullcontext(sys.stdout)) as f:
         writer = csv.writer(f)
         writer.writerow(header)
         writer.writerows(rows)
-    finally:
-        if args.output:
-            f.close()
-            print(f"{len(rows)} predictions written to {args.output}", file=sys.stderr)
+    if args.output:
+        print(f"{len(rows)} predictions written to {args.output}", file=sys.stderr)
     return 0
 
 

@@ -49,14 +49,15 @@ def _add_demo(sub):
         "installed, else on fastbp's built-in spirals; show a progress bar and the loss per epoch, "
         "print the train and test accuracy, and save the loss curve as a PNG (needs matplotlib).")
     demo.add_argument("--dataset", choices=["auto", "digits", "spirals"], default="auto",
-                      help="auto: digits if scikit-learn is installed, else spirals (default: auto)")
+                      help="auto: digits if scikit-learn is installed, else spirals "
+                      "(default: auto)")
     demo.add_argument("--epochs", type=positive_int, default=None,
                       help="training epochs (default: 30 for digits, 60 for spirals)")
     demo.add_argument("--plot", default="fastbp-demo-loss.png", metavar="PNG",
                       help="where to write the loss curve (default: %(default)s)")
     demo.add_argument("--no-plot", action="store_true", help="do not write the loss curve")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the split, weights and shuffling "
-                      "(default: 0)")
+    demo.add_argument("--seed", type=int, default=0,
+                      help="seed of the split, weights and shuffling (default: 0)")
 
 
 def _add_worked_example(sub):
@@ -75,8 +76,9 @@ def _add_train(sub):
         description="Train a multilayer perceptron on the rows of DATA and save it to a model "
         "file (see docs/file_format.md).", epilog=EPILOG_TRAIN,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    train.add_argument("data", metavar="DATA", help="a .csv file with a header row, or a .npz file "
-                       "(1-D arrays are columns; a 2-D array KEY gives columns KEY[0], KEY[1], ...)")
+    train.add_argument("data", metavar="DATA",
+                       help="a .csv file with a header row, or a .npz file (1-D arrays are "
+                       "columns; a 2-D array KEY gives columns KEY[0], KEY[1], ...)")
     _add_train_data(train.add_argument_group("data"))
     _add_train_network(train.add_argument_group("network"))
     add_optimizer_arguments(train.add_argument_group(
@@ -102,8 +104,8 @@ def _add_train_data(g):
 
 def _add_train_network(g):
     g.add_argument("--layers", type=int_list, default=[32], metavar="SIZES",
-                   help="hidden layer sizes, comma-separated, e.g. 64,32; 'none' for no hidden layer "
-                   "(default: 32)")
+                   help="hidden layer sizes, comma-separated, e.g. 64,32; 'none' for no hidden "
+                   "layer (default: 32)")
     g.add_argument("--hidden", default="relu", metavar="ACT",
                    help=f"hidden activation, one for all or comma-separated per layer: "
                    f"{', '.join(HIDDEN_ACTIVATIONS)} (default: relu)")
@@ -113,7 +115,8 @@ def _add_train_network(g):
     g.add_argument("--loss", choices=list(LOSSES), default=None,
                    help="default: cross_entropy for classification, squared for regression")
     g.add_argument("--init", choices=INITS, default=None,
-                   help="weight initialization (default: he_uniform with relu, else glorot_uniform)")
+                   help="weight initialization (default: he_uniform with relu, else "
+                   "glorot_uniform)")
     g.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                    help="precision of parameters and computation (default: float64)")
 
@@ -128,8 +131,8 @@ def _add_train_training(g):
     g.add_argument("--alpha", type=float, default=0.0, help="L2 penalty (default: 0)")
     g.add_argument("--no-shuffle", action="store_true", help="visit the rows in file order")
     g.add_argument("--early-stopping", type=positive_int, metavar="PATIENCE",
-                   help="stop when the validation loss has not improved for PATIENCE epochs and keep "
-                   "the best weights (needs a validation split)")
+                   help="stop when the validation loss has not improved for PATIENCE epochs and "
+                   "keep the best weights (needs a validation split)")
     g.add_argument("--seed", type=int, default=0,
                    help="seed of the weights, the validation split and the shuffling (default: 0)")
 
@@ -138,7 +141,8 @@ def _add_train_output(g):
     g.add_argument("-o", "--model", default="model.npz", metavar="PATH",
                    help="where to save the model (default: %(default)s)")
     g.add_argument("--log", metavar="CSV", help="write the loss of every epoch to this CSV file")
-    g.add_argument("--plot", metavar="PNG", help="write the loss curve to this PNG (needs matplotlib)")
+    g.add_argument("--plot", metavar="PNG",
+                   help="write the loss curve to this PNG (needs matplotlib)")
     g.add_argument("--progress", choices=["bar", "lines", "none"], default="bar",
                    help="a progress bar (tqdm; lines without it), one line per epoch, or nothing "
                    "(default: bar)")
@@ -164,8 +168,9 @@ def _add_predict(sub):
 def _add_evaluate(sub):
     evaluate = sub.add_parser(
         "evaluate", help="print a saved model's metrics on DATA",
-        description="Evaluate a model saved by 'fastbp train' on DATA, which must hold the target "
-        "column: the loss and, for classification, the accuracy and confusion matrix; for regression "
-        "the mean squared error, its root, the mean absolute error and R^2 (in the target's units).")
+        description="Evaluate a model saved by 'fastbp train' on DATA, which must hold the "
+        "target column: the loss and, for classification, the accuracy and confusion matrix; for "
+        "regression the mean squared error, its root, the mean absolute error and R^2 (in the "
+        "target's units).")
     _model_and_data(evaluate, "a .csv or .npz file with features and target")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
