@@ -213,13 +213,15 @@ class Adam(Optimizer):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps, "eps_hat": self.eps_hat}
 
 
+# Optimizers by name: the class and the arguments that differ from its
+# defaults.  get_optimizer and the command line's --optimizer both read it.
 _BY_NAME = {
-    "sgd": SGD,
-    "momentum": lambda: SGD(lr=0.01, momentum=0.9),
-    "nesterov": lambda: SGD(lr=0.01, momentum=0.9, nesterov=True),
-    "adagrad": AdaGrad,
-    "rmsprop": RMSprop,
-    "adam": Adam,
+    "sgd": (SGD, {}),
+    "momentum": (SGD, {"momentum": 0.9}),
+    "nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
+    "adagrad": (AdaGrad, {}),
+    "rmsprop": (RMSprop, {}),
+    "adam": (Adam, {}),
 }
 
 
@@ -230,12 +232,13 @@ def get_optimizer(optimizer):
         return optimizer
     if isinstance(optimizer, str):
         try:
-            return _BY_NAME[optimizer.lower()]()
+            cls, preset = _BY_NAME[optimizer.lower()]
         except KeyError:
             raise ValueError(
                 f"unknown optimizer {optimizer!r}; expected one of {sorted(_BY_NAME)} "
                 "or an instance of fastbp.SGD, AdaGrad, RMSprop or Adam"
             ) from None
+        return cls(**preset)
     raise TypeError(
         f"optimizer must be a name or a fastbp optimizer instance, got {type(optimizer).__name__}"
     )

@@ -1,7 +1,9 @@
 """The fastbp command line: help, train / predict / evaluate, errors."""
 import argparse
 import csv
+import inspect
 import json
+import re
 
 import numpy as np
 import pytest
@@ -229,7 +231,6 @@ def test_bad_train_options_are_reported(spiral_csv, tmp_path, capsys, argv, code
     got, out, err = run(["train", path, "--target", "colour", "--epochs", 1, "--progress", "none",
                          "-o", tmp_path / "m.npz", *argv], capsys)
     assert got == code and err.startswith("fastbp train: error: ")
-    import re
     assert re.search(message, err), err
     assert not (tmp_path / "m.npz").exists()
 
@@ -307,6 +308,247 @@ def test_python_dash_m_fastbp_and_version(tmp_path):
 
 def test_fastbp_imports_without_the_optional_packages(tmp_path):
     code = ("import sys; sys.modules.update(tqdm=None, matplotlib=None, sklearn=None); "
-            "import fastbp, fastbp.cli, fastbp.callbacks, fastbp.plot, fastbp.demo; print('ok')")
+            "import fastbp, fastbp.cli, fastbp.callbacks, fastbp.plot, fastbp.cli.demo, "
+            "fastbp.cli.tables; print('ok')")
     result = run_python(["-c", code], tmp_path)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+# --- the optimizer and schedule options come from the constructors' signatures ----------
+from fastbp.cli import _options  # noqa: E402
+from fastbp.optimizers import _BY_NAME  # noqa: E402
+
+OPTIMIZER_CLASSES = {"sgd": fb.SGD, "momentum": fb.SGD, "nesterov": fb.SGD, "adagrad": fb.AdaGrad,
+                     "rmsprop": fb.RMSprop, "adam": fb.Adam}
+SCHEDULE_CLASSES = {"constant": fb.schedules.Constant, "step": fb.schedules.StepDecay,
+                    "exponential": fb.schedules.ExponentialDecay,
+                    "inverse-time": fb.schedules.InverseTimeDecay,
+                    "inverse-scaling": fb.schedules.InverseScaling}
+
+
+def _signature(cls, skip=()):
+    return {n: p.default for n, p in inspect.signature(cls).parameters.items() if n not in skip}
+
+
+def _flag(name):
+    return "--" + name.replace("_", "-")
+
+
+def _expected_optimizer_options(name):
+    cls, preset = _BY_NAME[name]
+    # a flag the preset sets is no choice (nesterov is always Nesterov); other
+    # preset values are defaults
+    return {p: preset.get(p, d) for p, d in _signature(cls).items()
+            if not isinstance(preset.get(p), bool)}
+
+
+def _expected_schedule_options(name):
+    cls = _options.SCHEDULES[name]
+    # the first parameter, the rate, is --lr; a constant rate counts nothing (no --per)
+    return _signature(cls, skip=("lr", "per") if cls.constant else ("lr",))
+
+
+def _required(options, but=None):
+    return [a for p, d in options.items() if d is inspect.Parameter.empty and p != but
+            for a in (_flag(p), "0.5")]
+
+
+def _train_args(*argv):
+    return cli.build_parser().parse_args(["train", "data.csv", "--target", "y", *argv])
+
+
+def _takes(capsys, argv):
+    """The options an error message says the optimizer or schedule takes."""
+    code, _, err = run(["train", "nonexistent.csv", "--target", "y", *argv], capsys)
+    assert code == 2, err
+    return re.search(r"\(it takes (.*)\)$", err.strip()).group(1)
+
+
+def test_the_cli_offers_the_optimizer_and_schedule_tables_it_is_given():
+    assert _options.OPTIMIZERS is _BY_NAME  # one table of names and presets, in fastbp.optimizers
+    assert {n: cls for n, (cls, _) in _BY_NAME.items()} == OPTIMIZER_CLASSES
+    assert _BY_NAME["momentum"][1]["momentum"] == _BY_NAME["nesterov"][1]["momentum"] == 0.9
+    assert SCHEDULE_CLASSES.items() <= _options.SCHEDULES.items()  # more may come
+    train = _subparsers(cli.build_parser())["train"]
+    choices = {a.dest: a.choices for a in train._actions}
+    assert choices["optimizer"] == list(_BY_NAME)
+    assert choices["schedule"] == list(_options.SCHEDULES)
+
+
+@pytest.mark.parametrize("name", list(_BY_NAME))
+def test_each_optimizer_takes_its_signatures_parameters(name, capsys):
+    expected = _expected_optimizer_options(name)
+    assert list(_options.optimizer_options(name)) == list(expected)
+    train = _subparsers(cli.build_parser())["train"]
+    flags = {f for a in train._actions for f in a.option_strings}
+    assert {_flag(p) for p in expected} <= flags
+    # an option of another optimizer is refused, naming exactly the signature's
+    every = {p: d for n in _BY_NAME for p, d in _expected_optimizer_options(n).items()}
+    foreign = sorted(set(every) - set(expected))[0]
+    value = [] if isinstance(every[foreign], bool) else ["0.5"]
+    argv = ["--optimizer", name, _flag(foreign), *value]
+    assert _takes(capsys, argv) == ", ".join(_flag(p) for p in expected)
+    # and each of its own is accepted and reaches the constructor
+    for param, default in expected.items():
+        value = True if isinstance(default, bool) else 0.25
+        opt = _options.build_optimizer(_train_args(
+            "--optimizer", name, _flag(param), *([] if value is True else [str(value)]),
+            *(["--momentum", "0.5"] if param == "nesterov" else [])))
+        got = opt.lr.lr if param == "lr" else getattr(opt, param)
+        assert got == value, (name, param)
+
+
+@pytest.mark.parametrize("name", list(_options.SCHEDULES))
+def test_each_schedule_takes_its_signatures_parameters(name, capsys):
+    expected = _expected_schedule_options(name)
+    assert list(_options.schedule_options(name)) == list(expected)
+    # an option of another schedule is refused, naming exactly the signature's
+    every = {p: d for n in _options.SCHEDULES for p, d in _expected_schedule_options(n).items()}
+    foreign = sorted(set(every) - set(expected))[0]
+    value = every[foreign] if isinstance(every[foreign], str) else "2"
+    takes = _takes(capsys, ["--schedule", name, *_required(expected), _flag(foreign), value])
+    assert takes == (", ".join(_flag(p) for p in expected) or "no options")
+    # and each of its own is accepted and reaches the constructor
+    for param, default in expected.items():
+        if param == "per":
+            value = "step" if default == "epoch" else "epoch"
+        else:
+            value = 3 if isinstance(default, int) else 0.25
+        argv = ["--schedule", name, *_required(expected, but=param), _flag(param), str(value)]
+        assert getattr(_options.build_optimizer(_train_args(*argv)).lr, param) == value, param
+
+
+def test_a_schedule_parameter_without_default_is_required(capsys):
+    missing = [(name, p) for name in _options.SCHEDULES
+               for p, d in _expected_schedule_options(name).items() if d is inspect.Parameter.empty]
+    assert ("exponential", "k") in missing and ("inverse-time", "k") in missing
+    for name, param in missing:
+        argv = ["train", "nonexistent.csv", "--target", "y", "--schedule", name]
+        code, _, err = run(argv, capsys)
+        assert code == 2 and f"--schedule {name} needs {_flag(param)}" in err
+
+
+def test_the_defaults_are_the_signatures():
+    # the plainest case: adam's --lr is fb.Adam's lr
+    assert _options.build_optimizer(_train_args("--optimizer", "adam")).lr.lr \
+        == inspect.signature(fb.Adam).parameters["lr"].default
+    for name, (cls, preset) in _BY_NAME.items():
+        opt = _options.build_optimizer(_train_args("--optimizer", name))
+        assert type(opt) is cls and opt.lr == fb.schedules.Constant(_signature(cls)["lr"])
+        for param, default in _signature(cls, skip=("lr",)).items():
+            assert getattr(opt, param) == preset.get(param, default), (name, param)
+    for name, cls in _options.SCHEDULES.items():
+        expected = _expected_schedule_options(name)
+        schedule = _options.build_optimizer(_train_args("--schedule", name,
+                                                        *_required(expected))).lr
+        assert type(schedule) is cls
+        for param, default in _signature(cls, skip=("lr",)).items():
+            if default is not inspect.Parameter.empty:
+                assert getattr(schedule, param) == default, (name, param)
+
+
+def test_the_help_shows_the_signatures_defaults():
+    train = _subparsers(cli.build_parser())["train"]
+    helps = {a.dest: a.help for a in train._actions}
+    for name in _BY_NAME:
+        for param, default in _expected_optimizer_options(name).items():
+            assert name in helps[param] or param == "lr", (name, param)  # every one takes lr
+            if not isinstance(default, bool):
+                assert str(default) in helps[param], (name, param)
+    for name in _options.SCHEDULES:
+        for param, default in _expected_schedule_options(name).items():
+            assert name in helps[param], (name, param)
+            assert ("required" if default is inspect.Parameter.empty else str(default)) \
+                in helps[param], (name, param)
+
+
+def test_a_changed_default_or_a_new_parameter_shows_up(monkeypatch, capsys):
+    class Adam(fb.Adam):
+        def __init__(self, lr=0.0123, beta1=0.85, beta2=0.999, eps=1e-8, eps_hat=False):
+            super().__init__(lr, beta1, beta2, eps, eps_hat)
+
+    class Step(fb.schedules.StepDecay):
+        def __init__(self, lr, factor=0.25, every=7, per="epoch", floor=0.0):
+            super().__init__(lr, factor, every, per)
+            self.floor = floor
+
+    monkeypatch.setitem(_options.OPTIMIZERS, "adam", (Adam, {}))
+    monkeypatch.setitem(_options.SCHEDULES, "step", Step)
+    opt = _options.build_optimizer(_train_args("--schedule", "step"))
+    assert (opt.lr.lr, opt.beta1, opt.lr.factor, opt.lr.every) == (0.0123, 0.85, 0.25, 7)
+    opt = _options.build_optimizer(_train_args("--schedule", "step", "--floor", "0.1"))
+    assert opt.lr.floor == 0.1
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for shown in ("0.0123 for adam", "adam: first-moment decay (default 0.85)",
+                  "step: the factor (default 0.25)", "(default 7)", "--floor"):
+        assert shown in text, shown
+
+
+# --- the package's layout ----------------------------------------------------------------
+def _imports(path, package, submodules=()):
+    """The modules of ``package`` that the module file ``path`` imports, at
+    its top or in a function (``from package import x`` imports the module
+    ``package.x`` when ``x`` is one of ``submodules``, else ``package``)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in submodules
+                     else node.module for a in node.names]
+        else:
+            continue
+        found.update(n for n in names if n == package or n.startswith(package + "."))
+    return found
+
+
+def test_no_import_cycles_in_the_cli_package():
+    from pathlib import Path
+
+    root = Path(cli.__file__).parent
+    modules = {("fastbp.cli" if p.stem == "__init__" else f"fastbp.cli.{p.stem}"): p
+               for p in root.glob("*.py")}
+    graph = {m: _imports(p, "fastbp.cli", modules) - {m} for m, p in modules.items()}
+    # the submodules import each other, never the package's __init__
+    assert [m for m, deps in graph.items() if "fastbp.cli" in deps] == ["fastbp.cli.__main__"]
+    done, active = set(), []
+
+    def visit(m):
+        assert m not in active, " -> ".join(active + [m])
+        if m not in done:
+            active.append(m)
+            for d in graph[m]:
+                visit(d)
+            active.pop()
+            done.add(m)
+
+    for m in graph:
+        visit(m)
+    # and outside the package, only ``python -m fastbp`` imports it
+    fastbp_dir = root.parent
+    users = sorted(str(p.relative_to(fastbp_dir)) for p in fastbp_dir.rglob("*.py")
+                   if root not in p.parents and _imports(p, "fastbp.cli"))
+    assert users == ["__main__.py"]
+
+
+def test_model_files_written_before_the_move_still_work(tmp_path, capsys):
+    # the metadata exactly as fastbp.tabular.Preprocessing.to_metadata wrote it
+    metadata = {"preprocessing": {"features": ["a", "b"], "target": "c", "task": "classification",
+                                  "classes": ["no", "yes"], "x_mean": [0.5, 1.0],
+                                  "x_scale": [2.0, 4.0], "y_mean": None, "y_scale": None},
+                "data": "old.csv"}
+    net = fb.MLP([2, 4, 2], seed=3)
+    net.save(tmp_path / "old.npz", metadata=metadata)
+    data = tmp_path / "new.csv"
+    data.write_text("b,a,c\n1.0,2.0,yes\n-3.0,0.0,no\n5.0,-1.0,no\n")
+    code, out, err = run(["predict", tmp_path / "old.npz", data], capsys)
+    assert code == 0, err
+    X = (np.array([[2.0, 1.0], [0.0, -3.0], [-1.0, 5.0]]) - [0.5, 1.0]) / [2.0, 4.0]
+    expected = np.array(["no", "yes"])[net.forward(X).argmax(axis=1)]
+    assert out.split() == ["prediction", *expected]
+    code, out, err = run(["evaluate", tmp_path / "old.npz", data, "--json"], capsys)
+    assert code == 0 and json.loads(out)["n"] == 3, err

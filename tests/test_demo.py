@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from helpers import run_python
 
-from fastbp import datasets, demo
+from fastbp import datasets
+from fastbp.cli import demo
 
 
 def test_spirals_shapes_and_labels():
@@ -59,7 +60,7 @@ def test_demo_without_the_optional_packages(monkeypatch, capsys, tmp_path):
 
 
 def test_demo_runs_as_a_module_and_as_the_command(tmp_path):
-    for args in (["-m", "fastbp.demo"], ["-m", "fastbp", "demo", "--epochs", "3"]):
+    for args in (["-m", "fastbp.cli.demo"], ["-m", "fastbp", "demo", "--epochs", "3"]):
         result = run_python(args, tmp_path)
         assert result.returncode == 0, result.stderr
         assert "accuracy: train" in result.stdout

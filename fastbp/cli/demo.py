@@ -1,4 +1,4 @@
-"""The demo behind ``fastbp demo`` (also ``python -m fastbp.demo``).
+"""The demo behind ``fastbp demo`` (also ``python -m fastbp.cli.demo``).
 
 Trains a classifier on scikit-learn's handwritten digits when scikit-learn is
 installed, else on fastbp's built-in three spirals; shows a progress bar and
@@ -12,6 +12,7 @@ import numpy as np
 import fastbp as fb
 from fastbp._optional import available, missing, require
 from fastbp.callbacks import ProgressBar
+from fastbp.cli._plots import save_loss_curve
 from fastbp.datasets import spirals
 
 __all__ = ["main", "load"]
@@ -66,9 +67,7 @@ def main(epochs=None, dataset="auto", plot="fastbp-demo-loss.png", seed=0):
     print(f"{history.epochs} epochs in {seconds:.2f} s; accuracy: train {accuracy['train']:.3f}, "
           f"test {accuracy['test']:.3f}")
     if plot:
-        from fastbp.cli import _save_plot
-
-        _save_plot(history, plot)
+        save_loss_curve(history, plot)
     return net, history, accuracy
 
 

@@ -6,6 +6,10 @@ A CSV file has a header row of column names.  A .npz file holds either 1-D
 arrays of equal length (one per column, named by their keys) or 2-D arrays,
 whose columns are named ``KEY[0]``, ``KEY[1]``, ... (so a file with arrays X
 (n, d) and y (n,) has columns X[0] ... X[d-1] and y).
+
+The model file holds the preprocessing as plain JSON fields
+(:meth:`Preprocessing.to_metadata`), never a class or module path, so files
+saved before this module moved here (from ``fastbp.tabular``) still load.
 """
 import csv
 import os
@@ -23,7 +27,7 @@ class TableError(ValueError):
     """A data file that cannot be used as asked (the message says why)."""
 
 
-def _column(values, name):
+def _column(values):
     """A column as float64 when every cell is a number, else as strings."""
     try:
         return np.array([float(v) for v in values], dtype=np.float64)
@@ -53,7 +57,7 @@ def read_table(path):
             if not cell.strip():
                 raise TableError(f"{path} line {i}: column {name!r} is empty (missing values are "
                                  f"not supported: fill or drop them first)")
-    return {name: _column([r[j].strip() for r in data], name) for j, name in enumerate(header)}
+    return {name: _column([r[j].strip() for r in data]) for j, name in enumerate(header)}
 
 
 def _read_npz(path):
@@ -70,7 +74,8 @@ def _read_npz(path):
             for j in range(a.shape[1]):
                 columns[f"{key}[{j}]"] = a[:, j].astype(np.float64)
         else:
-            raise TableError(f"{path}: array {key!r} is {a.ndim}-D; expected 1-D columns or 2-D tables")
+            raise TableError(f"{path}: array {key!r} is {a.ndim}-D; expected 1-D columns or "
+                             "2-D tables")
     lengths = {len(c) for c in columns.values()}
     if len(lengths) != 1:
         raise TableError(f"{path}: arrays have different numbers of rows {sorted(lengths)}")
@@ -142,8 +147,8 @@ class Preprocessing:
         if task == "classification":
             classes = [_json_label(v) for v in np.unique(y)]
             if len(classes) < 2:
-                raise TableError(f"classification needs at least 2 classes; column {target!r} holds "
-                                 f"only {classes}")
+                raise TableError(f"classification needs at least 2 classes; column {target!r} "
+                                 f"holds only {classes}")
         if rows is not None:
             X, y_stats = X[rows], y[rows]
         else:
@@ -193,8 +198,8 @@ class Preprocessing:
         index = {c: i for i, c in enumerate(self.classes)}
         unknown = sorted({repr(v) for v in labels if v not in index})
         if unknown:
-            raise TableError(f"{path}: column {self.target!r} holds labels the model was not trained "
-                             f"on: {', '.join(unknown[:5])}; known classes: {self.classes}")
+            raise TableError(f"{path}: column {self.target!r} holds labels the model was not "
+                             f"trained on: {', '.join(unknown[:5])}; known classes: {self.classes}")
         codes = np.array([index[v] for v in labels], dtype=np.intp)
         return np.eye(len(self.classes))[codes] if one_hot else codes
 
@@ -209,6 +214,6 @@ def _features(columns, names, path):
     cols = _pick(columns, names, path)
     for name, c in zip(names, cols):
         if c.dtype.kind != "f":
-            raise TableError(f"{path}: feature column {name!r} is not numeric (it holds {str(c[0])!r}); "
-                             f"choose numeric features with --features")
+            raise TableError(f"{path}: feature column {name!r} is not numeric (it holds "
+                             f"{str(c[0])!r}); choose numeric features with --features")
     return np.column_stack(cols).astype(np.float64)

@@ -1,0 +1,249 @@
+"""The commands of ``fastbp``: train, predict, evaluate, demo, worked-example,
+and :func:`main`, which parses a command line and runs one."""
+import contextlib
+import csv
+import json
+import os
+import sys
+
+import numpy as np
+
+import fastbp as fb
+from fastbp.callbacks import CSVLogger, EarlyStopping, ProgressBar
+from fastbp.cli._arguments import CLIError
+from fastbp.cli._options import build_optimizer
+from fastbp.cli._parser import build_parser
+from fastbp.cli._plots import save_loss_curve
+from fastbp.cli.tables import Preprocessing, TableError, read_table
+
+__all__ = ["main", "COMMANDS"]
+
+
+# --- train -----------------------------------------------------------------------------
+def _split(args, n):
+    """(training rows, validation rows) of a table of ``n`` rows, sorted."""
+    order = np.random.default_rng(args.seed).permutation(n)
+    n_val = int(round(args.validation_split * n))
+    if args.validation_split and not 1 <= n_val < n:
+        raise CLIError(f"--validation-split {args.validation_split} of {n} rows leaves "
+                       f"{n_val} for validation and {n - n_val} for training; both need at least 1")
+    if args.early_stopping and not n_val:
+        raise CLIError("--early-stopping needs a validation split (--validation-split > 0)")
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def _batch_size(args):
+    if args.mode != "minibatch" and args.batch_size is not None:
+        raise CLIError(f"--batch-size applies to --mode minibatch, not --mode {args.mode}")
+    return {"batch": None, "stochastic": 1}.get(args.mode, args.batch_size or 32)
+
+
+def _network(args, n_inputs, n_outputs, classification):
+    """The untrained MLP the options describe, with the task's defaults."""
+    hidden = [h.strip() for h in args.hidden.split(",")]
+    if len(hidden) == 1:
+        hidden = hidden * len(args.layers)
+    output = args.output or ("softmax" if classification else "identity")
+    loss = args.loss or ("cross_entropy" if classification else "squared")
+    init = args.init or ("he_uniform" if set(hidden) == {"relu"} and hidden else "glorot_uniform")
+    return fb.MLP([n_inputs, *args.layers, n_outputs], hidden=hidden, output=output, loss=loss,
+                  init=init, dtype=args.dtype, seed=args.seed)
+
+
+def _callbacks(args):
+    """(callbacks, the EarlyStopping among them or None)."""
+    callbacks = {"bar": [ProgressBar()], "lines": [ProgressBar(bar=False)],
+                 "none": []}[args.progress]
+    stopper = None
+    if args.early_stopping:
+        stopper = EarlyStopping(patience=args.early_stopping, restore_best_weights=True)
+        callbacks.append(stopper)
+    if args.log:
+        callbacks.append(CSVLogger(args.log))
+    return callbacks, stopper
+
+
+def _describe(args, n, prep, net, opt, n_train, n_val):
+    what = (f"classification, {len(prep.classes)} classes" if prep.task == "classification"
+            else "regression")
+    print(f"{args.data}: {n} rows, {len(prep.features)} features, target {args.target!r} ({what}); "
+          f"{n_train} for training, {n_val} for validation")
+    hidden = ", ".join(net.hidden) or "no hidden layer"
+    print(f"network {'-'.join(map(str, net.layer_sizes))} ({hidden} -> {net.output}, "
+          f"{net.loss_name} loss), {opt!r}")
+
+
+def cmd_train(args):
+    """``fastbp train``: fit a network to a table and save it."""
+    opt = build_optimizer(args)  # option mistakes first, before reading the data
+    batch_size = _batch_size(args)
+    columns = read_table(args.data)
+    n = len(next(iter(columns.values())))
+    train_idx, val_idx = _split(args, n)
+    # scaling statistics from the training rows only: validation stays unseen
+    prep = Preprocessing.fit(columns, args.target, args.features, args.task,
+                             standardize=not args.no_standardize, rows=train_idx, path=args.data)
+    classification = prep.task == "classification"
+    X = prep.X(columns, args.data)
+    net = _network(args, X.shape[1], prep.n_outputs, classification)
+    y = prep.y(columns, args.data, one_hot=classification and net.output != "softmax")
+    _describe(args, n, prep, net, opt, len(train_idx), len(val_idx))
+
+    callbacks, stopper = _callbacks(args)
+    validation = (X[val_idx], y[val_idx]) if len(val_idx) else None
+    history = net.fit(X[train_idx], y[train_idx], optimizer=opt, epochs=args.epochs,
+                      batch_size=batch_size, alpha=args.alpha, shuffle=not args.no_shuffle,
+                      seed=args.seed, validation_data=validation, callbacks=callbacks)
+    if stopper is not None and stopper.stopped_epoch is not None:
+        print(f"early stop after epoch {stopper.stopped_epoch + 1}; kept the weights of epoch "
+              f"{stopper.best_epoch + 1} (validation loss {stopper.best:.6g})")
+    for name, idx in (("training", train_idx), ("validation", val_idx)):
+        if len(idx):
+            metrics = _metrics(net, prep, X[idx], y[idx])
+            print(f"{name}: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()
+                                          if isinstance(v, float)))
+    net.save(args.model, optimizer=opt, history=history,
+             metadata={**prep.to_metadata(), "data": str(args.data)})
+    print(f"model saved to {args.model}")
+    if args.plot and history.epochs:
+        save_loss_curve(history, args.plot)
+    return 0
+
+
+# --- predict and evaluate ---------------------------------------------------------------
+def _metrics(net, prep, X, y):
+    """Loss and task metrics of ``net`` on encoded data (targets in their units)."""
+    out = net.forward(X)
+    metrics = {"n": int(X.shape[0]), "loss": float(net.loss(X, y))}
+    if prep.task == "classification":
+        y = y if y.ndim == 1 else y.argmax(axis=1)  # one-hot for non-softmax outputs
+        pred = out.argmax(axis=1)
+        metrics["accuracy"] = float((pred == y).mean())
+        k = len(prep.classes)
+        metrics["confusion"] = np.bincount(y * k + pred, minlength=k * k).reshape(k, k).tolist()
+    else:  # back in the target's units
+        err = (out[:, 0] - y) * prep.y_scale
+        truth = y * prep.y_scale
+        mse = float(np.mean(err**2))
+        metrics.update(mse=mse, rmse=mse**0.5, mae=float(np.mean(np.abs(err))),
+                       r2=float(1 - np.sum(err**2) / np.sum((truth - truth.mean()) ** 2))
+                       if np.ptp(truth) > 0 else float("nan"))
+    return metrics
+
+
+def _load_for_data(model_path, data_path, need_target):
+    ckpt = fb.load_checkpoint(model_path)
+    prep = Preprocessing.from_metadata(ckpt.metadata, model_path)
+    if prep is None:
+        raise CLIError(f"{model_path} was not saved by 'fastbp train' (it has no column names or "
+                       f"preprocessing), so the command line cannot match it to a table; use the "
+                       f"Python API (fastbp.load) instead")
+    columns = read_table(data_path)
+    X = prep.X(columns, data_path)
+    if X.shape[1] != ckpt.model.n_inputs:
+        raise TableError(f"{model_path}: the model has {ckpt.model.n_inputs} inputs but its "
+                         f"metadata names {X.shape[1]} features")
+    one_hot = prep.task == "classification" and ckpt.model.output != "softmax"
+    y = prep.y(columns, data_path, one_hot=one_hot) if need_target else None
+    return ckpt.model, prep, X, y
+
+
+def cmd_predict(args):
+    """``fastbp predict``: write a saved model's predictions as CSV."""
+    net, prep, X, _ = _load_for_data(args.model, args.data, need_target=False)
+    out = net.forward(X)
+    header = ["prediction"]
+    rows = [[p] for p in prep.decode(out)]
+    if args.proba:
+        if prep.task != "classification":
+            raise CLIError("--proba applies to classification models; this one does regression")
+        header += [f"p_{c}" for c in prep.classes]
+        rows = [r + [repr(float(p)) for p in o] for r, o in zip(rows, out)]
+    with (open(args.output, "w", newline="") if args.output
+          else contextlib.nullcontext(sys.stdout)) as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    if args.output:
+        print(f"{len(rows)} predictions written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args):
+    """``fastbp evaluate``: print a saved model's metrics on a table."""
+    net, prep, X, y = _load_for_data(args.model, args.data, need_target=True)
+    metrics = _metrics(net, prep, X, y)
+    if args.json:
+        print(json.dumps({"task": prep.task, **metrics}, indent=2))
+        return 0
+    print(f"{args.data}: {metrics['n']} rows, {prep.task} of {prep.target!r}")
+    print(f"  loss      {metrics['loss']:.6g}  ({net.loss_name})")
+    if prep.task == "classification":
+        print(f"  accuracy  {metrics['accuracy']:.4f}")
+        labels = [str(c) for c in prep.classes]
+        width = max(len(s) for s in labels + [str(metrics["n"])])
+        print("  confusion matrix (rows: true class, columns: predicted)")
+        print("  " + " " * width + "  " + "  ".join(s.rjust(width) for s in labels))
+        for label, row in zip(labels, metrics["confusion"]):
+            print("  " + label.rjust(width) + "  " + "  ".join(str(v).rjust(width) for v in row))
+    else:
+        for k in ("mse", "rmse", "mae", "r2"):
+            print(f"  {k:<9} {metrics[k]:.6g}")
+    return 0
+
+
+# --- demo and worked example ------------------------------------------------------------
+def cmd_demo(args):
+    """``fastbp demo``."""
+    # imported here, not at the top: ``python -m fastbp.cli.demo`` runs that
+    # module as __main__ after this package loads, and must not find it loaded
+    from fastbp.cli import demo
+
+    demo.main(epochs=args.epochs, dataset=args.dataset, plot=None if args.no_plot else args.plot,
+              seed=args.seed)
+    return 0
+
+
+def cmd_worked_example(args):
+    """``fastbp worked-example``."""
+    from fastbp.examples import worked_example
+
+    worked_example.main(dtype=args.dtype)
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "worked-example": cmd_worked_example, "train": cmd_train,
+            "predict": cmd_predict, "evaluate": cmd_evaluate}
+
+
+def main(argv=None):
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``fastbp`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 ok, 1 failed, 2 usage error (argparse exits with
+        2 itself on a malformed command line), 130 interrupted.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CLIError as e:
+        print(f"fastbp {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # the reader closed the pipe (``fastbp ... | head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (ValueError, TypeError, OSError, ImportError, fb.TrainingDiverged) as e:
+        print(f"fastbp {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"fastbp {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,176 @@
+"""The argparse parser of the ``fastbp`` command."""
+import argparse
+
+from fastbp import __version__
+from fastbp.cli._arguments import column_list, fraction, int_list, non_negative_int, positive_int
+from fastbp.cli._options import add_optimizer_arguments, add_schedule_arguments
+from fastbp.cli.tables import MAX_AUTO_CLASSES
+from fastbp.network import HIDDEN_ACTIVATIONS, INITS, LOSSES, OUTPUT_ACTIVATIONS
+
+__all__ = ["build_parser"]
+
+EPILOG_TRAIN = """\
+examples:
+  fastbp train iris.csv --target species --layers 16 --epochs 200
+  fastbp train data.npz --target y --layers 64,64 --hidden relu --optimizer sgd \\
+      --lr 0.1 --momentum 0.9 --schedule step --factor 0.5 --every 20 --mode minibatch \\
+      --batch-size 16 --alpha 1e-4 --early-stopping 10 -o model.npz
+
+The features are standardized (mean 0, variance 1 on the training rows) and,
+for regression, so is the target; the model file remembers both, and the
+column names and class labels, so predict and evaluate apply the same steps.
+"""
+
+
+def build_parser():
+    """The parser of the ``fastbp`` command and its subcommands.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="fastbp", description="Train multilayer perceptrons by backpropagation (fastbp "
+        f"{__version__}).", epilog="Run 'fastbp COMMAND --help' for a command's options.")
+    parser.add_argument("--version", action="version", version=f"fastbp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_demo(sub)
+    _add_worked_example(sub)
+    _add_train(sub)
+    _add_predict(sub)
+    _add_evaluate(sub)
+    return parser
+
+
+def _add_demo(sub):
+    demo = sub.add_parser(
+        "demo", help="train a network on a bundled data set and report",
+        description="Train a classifier on scikit-learn's handwritten digits when scikit-learn is "
+        "installed, else on fastbp's built-in spirals; show a progress bar and the loss per epoch, "
+        "print the train and test accuracy, and save the loss curve as a PNG (needs matplotlib).")
+    demo.add_argument("--dataset", choices=["auto", "digits", "spirals"], default="auto",
+                      help="auto: digits if scikit-learn is installed, else spirals "
+                      "(default: auto)")
+    demo.add_argument("--epochs", type=positive_int, default=None,
+                      help="training epochs (default: 30 for digits, 60 for spirals)")
+    demo.add_argument("--plot", default="fastbp-demo-loss.png", metavar="PNG",
+                      help="where to write the loss curve (default: %(default)s)")
+    demo.add_argument("--no-plot", action="store_true", help="do not write the loss curve")
+    demo.add_argument("--seed", type=int, default=0,
+                      help="seed of the split, weights and shuffling (default: 0)")
+
+
+def _add_worked_example(sub):
+    example = sub.add_parser(
+        "worked-example", help="print the lecture's worked example step by step",
+        description="Han & Kamber's 3-2-1 sigmoid network (x = (1, 0, 1), target 1, eta = 0.9): "
+        "net input and output of every unit, the error of every unit, and every weight and bias "
+        "update, as tables matching the slides, all computed by fastbp.")
+    example.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                         help="precision of the computation (default: %(default)s)")
+
+
+def _add_train(sub):
+    train = sub.add_parser(
+        "train", help="train a network on a CSV or .npz file and save it",
+        description="Train a multilayer perceptron on the rows of DATA and save it to a model "
+        "file (see docs/file_format.md).", epilog=EPILOG_TRAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    train.add_argument("data", metavar="DATA",
+                       help="a .csv file with a header row, or a .npz file (1-D arrays are "
+                       "columns; a 2-D array KEY gives columns KEY[0], KEY[1], ...)")
+    _add_train_data(train.add_argument_group("data"))
+    _add_train_network(train.add_argument_group("network"))
+    add_optimizer_arguments(train.add_argument_group(
+        "optimizer (options apply to the optimizers named)"), default="adam")
+    add_schedule_arguments(train.add_argument_group(
+        "learning-rate schedule (options apply to the schedules named)"), default="constant")
+    _add_train_training(train.add_argument_group("training"))
+    _add_train_output(train.add_argument_group("output"))
+
+
+def _add_train_data(g):
+    g.add_argument("--target", required=True, metavar="COLUMN", help="the column to predict")
+    g.add_argument("--features", type=column_list, metavar="COLS",
+                   help="comma-separated feature columns (default: every column but the target)")
+    g.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
+                   help="auto (default): classification when the target holds text, or integers "
+                   f"with at most {MAX_AUTO_CLASSES} distinct values; otherwise regression")
+    g.add_argument("--validation-split", type=fraction, default=0.2, metavar="FRACTION",
+                   help="fraction of the rows held out for validation, 0 for none (default: 0.2)")
+    g.add_argument("--no-standardize", action="store_true",
+                   help="use the features (and regression target) as they are")
+
+
+def _add_train_network(g):
+    g.add_argument("--layers", type=int_list, default=[32], metavar="SIZES",
+                   help="hidden layer sizes, comma-separated, e.g. 64,32; 'none' for no hidden "
+                   "layer (default: 32)")
+    g.add_argument("--hidden", default="relu", metavar="ACT",
+                   help=f"hidden activation, one for all or comma-separated per layer: "
+                   f"{', '.join(HIDDEN_ACTIVATIONS)} (default: relu)")
+    g.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default=None,
+                   help="output activation (default: softmax for classification, identity for "
+                   "regression)")
+    g.add_argument("--loss", choices=list(LOSSES), default=None,
+                   help="default: cross_entropy for classification, squared for regression")
+    g.add_argument("--init", choices=INITS, default=None,
+                   help="weight initialization (default: he_uniform with relu, else "
+                   "glorot_uniform)")
+    g.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                   help="precision of parameters and computation (default: float64)")
+
+
+def _add_train_training(g):
+    g.add_argument("--epochs", type=non_negative_int, default=100, help="default: 100")
+    g.add_argument("--mode", choices=["batch", "minibatch", "stochastic"], default="minibatch",
+                   help="batch: the whole data set per update; minibatch: --batch-size examples; "
+                   "stochastic: one example per update (default: minibatch)")
+    g.add_argument("--batch-size", type=positive_int, default=None,
+                   help="mini-batch size (only with --mode minibatch; default 32)")
+    g.add_argument("--alpha", type=float, default=0.0, help="L2 penalty (default: 0)")
+    g.add_argument("--no-shuffle", action="store_true", help="visit the rows in file order")
+    g.add_argument("--early-stopping", type=positive_int, metavar="PATIENCE",
+                   help="stop when the validation loss has not improved for PATIENCE epochs and "
+                   "keep the best weights (needs a validation split)")
+    g.add_argument("--seed", type=int, default=0,
+                   help="seed of the weights, the validation split and the shuffling (default: 0)")
+
+
+def _add_train_output(g):
+    g.add_argument("-o", "--model", default="model.npz", metavar="PATH",
+                   help="where to save the model (default: %(default)s)")
+    g.add_argument("--log", metavar="CSV", help="write the loss of every epoch to this CSV file")
+    g.add_argument("--plot", metavar="PNG",
+                   help="write the loss curve to this PNG (needs matplotlib)")
+    g.add_argument("--progress", choices=["bar", "lines", "none"], default="bar",
+                   help="a progress bar (tqdm; lines without it), one line per epoch, or nothing "
+                   "(default: bar)")
+
+
+def _model_and_data(parser, data_help):
+    parser.add_argument("model", metavar="MODEL", help="a model file saved by 'fastbp train'")
+    parser.add_argument("data", metavar="DATA", help=data_help)
+
+
+def _add_predict(sub):
+    predict = sub.add_parser(
+        "predict", help="write a saved model's predictions for DATA",
+        description="Predict every row of DATA with a model saved by 'fastbp train' (its feature "
+        "columns are looked up by name; other columns are ignored) and write a CSV with a "
+        "'prediction' column: the class label, or the target value.")
+    _model_and_data(predict, "a .csv or .npz file with the model's features")
+    predict.add_argument("-o", "--output", metavar="CSV", help="where to write (default: stdout)")
+    predict.add_argument("--proba", action="store_true",
+                         help="classification: also write a probability column per class")
+
+
+def _add_evaluate(sub):
+    evaluate = sub.add_parser(
+        "evaluate", help="print a saved model's metrics on DATA",
+        description="Evaluate a model saved by 'fastbp train' on DATA, which must hold the "
+        "target column: the loss and, for classification, the accuracy and confusion matrix; for "
+        "regression the mean squared error, its root, the mean absolute error and R^2 (in the "
+        "target's units).")
+    _model_and_data(evaluate, "a .csv or .npz file with features and target")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
