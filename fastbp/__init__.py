@@ -9,8 +9,7 @@ from fastbp._version import __version__ as __version__
 from fastbp.history import History, TrainingDiverged
 from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
-from fastbp.saving import (Checkpoint, ModelFileError, UnsupportedFormatError, load,
-                           load_checkpoint)
+from fastbp.saving import Checkpoint, ModelFileError, UnsupportedFormatError, load, load_checkpoint
 from fastbp.training import fit
 
 __all__ = [

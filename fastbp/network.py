@@ -9,7 +9,14 @@ from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
 from fastbp._kernels import Activation, Loss
 from fastbp._validation import (
-    check_alpha, check_dtype, check_layer_sizes, check_real, check_sample_weight, check_X, check_Y)
+    check_alpha,
+    check_dtype,
+    check_layer_sizes,
+    check_real,
+    check_sample_weight,
+    check_X,
+    check_Y,
+)
 
 __all__ = ["MLP", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "INITS"]
 

@@ -215,7 +215,7 @@ class Adam(Optimizer):
 
 # Optimizers by name: the class and the arguments that differ from its
 # defaults.  get_optimizer and the command line's --optimizer both read it.
-_BY_NAME = {
+NAMED = {
     "sgd": (SGD, {}),
     "momentum": (SGD, {"momentum": 0.9}),
     "nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
@@ -232,10 +232,10 @@ def get_optimizer(optimizer):
         return optimizer
     if isinstance(optimizer, str):
         try:
-            cls, preset = _BY_NAME[optimizer.lower()]
+            cls, preset = NAMED[optimizer.lower()]
         except KeyError:
             raise ValueError(
-                f"unknown optimizer {optimizer!r}; expected one of {sorted(_BY_NAME)} "
+                f"unknown optimizer {optimizer!r}; expected one of {sorted(NAMED)} "
                 "or an instance of fastbp.SGD, AdaGrad, RMSprop or Adam"
             ) from None
         return cls(**preset)

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from fastbp._modelfile import OPTIMIZERS, SCHEDULES, FORMAT, FORMAT_VERSION, write
+from fastbp._modelfile import FORMAT, FORMAT_VERSION, OPTIMIZERS, SCHEDULES, write
 from fastbp._version import __version__
 from fastbp.history import History
 from fastbp.network import MLP

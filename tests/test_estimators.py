@@ -15,7 +15,12 @@ import scipy.sparse as sp  # noqa: E402
 from sklearn import neural_network as sk  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import (  # noqa: E402
-    load_breast_cancer, load_diabetes, load_digits, load_iris, make_multilabel_classification)
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    make_multilabel_classification,
+)
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402

@@ -16,8 +16,18 @@ import numpy as np
 from fastbp._kernels._activations import Activation
 from fastbp._kernels._network import Loss
 from fastbp._kernels._numpy_math import (  # the one reference, re-exported for the tests
-    ReferenceOptimizer, activate, backprop, batches, derivative, example_losses, forward,
-    gradients, loss, sq_norm, train)
+    ReferenceOptimizer,
+    activate,
+    backprop,
+    batches,
+    derivative,
+    example_losses,
+    forward,
+    gradients,
+    loss,
+    sq_norm,
+    train,
+)
 from fastbp._kernels._optimizers import STATE_VECTORS, Rule, state_vectors
 from fastbp._kernels._train import Status
 

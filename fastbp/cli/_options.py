@@ -15,7 +15,7 @@ import inspect
 
 from fastbp import schedules
 from fastbp.cli._arguments import CLIError
-from fastbp.optimizers import _BY_NAME as OPTIMIZERS  # name -> (class, preset arguments)
+from fastbp.optimizers import NAMED as OPTIMIZERS  # name -> (class, preset arguments)
 
 __all__ = ["OPTIMIZERS", "SCHEDULES", "REQUIRED", "optimizer_options", "schedule_options",
            "add_optimizer_arguments", "add_schedule_arguments", "build_optimizer"]

@@ -11,8 +11,13 @@ from fastbp.estimators._data import dense_rows
 from fastbp.estimators._lbfgs import fit_lbfgs
 from fastbp.estimators._params import HIDDEN, check_params
 from fastbp.estimators._sklearn import (
-    BaseEstimator, check_is_fitted, check_random_state, column_or_1d, train_test_split,
-    validate_data)
+    BaseEstimator,
+    check_is_fitted,
+    check_random_state,
+    column_or_1d,
+    train_test_split,
+    validate_data,
+)
 from fastbp.estimators._stochastic import fit_stochastic
 from fastbp.network import MLP
 

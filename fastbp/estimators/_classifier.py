@@ -4,8 +4,15 @@ import numpy as np
 from fastbp.estimators._base import BaseMLP
 from fastbp.estimators._params import CLASSIFIER
 from fastbp.estimators._sklearn import (
-    ClassifierMixin, LabelBinarizer, accuracy_score, available_if, check_classification_targets,
-    compute_sample_weight, type_of_target, unique_labels)
+    ClassifierMixin,
+    LabelBinarizer,
+    accuracy_score,
+    available_if,
+    check_classification_targets,
+    compute_sample_weight,
+    type_of_target,
+    unique_labels,
+)
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):

@@ -7,8 +7,7 @@ import numbers
 
 import numpy as np
 
-from fastbp._validation import (
-    check_bool, check_choice, check_int, check_layer_sizes, check_real)
+from fastbp._validation import check_bool, check_choice, check_int, check_layer_sizes, check_real
 from fastbp.callbacks import as_callbacks
 from fastbp.optimizers import Optimizer
 from fastbp.schedules import Schedule
