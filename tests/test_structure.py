@@ -183,7 +183,6 @@ def long_functions(path, limit):
 # --------------------------------------------------------------------------
 # The rules, on fastbp/
 # --------------------------------------------------------------------------
-@pytest.mark.xfail(strict=False, reason="issue 9 in progress")
 def test_no_import_cycles():
     modules = modules_of(PACKAGE)
     graph = import_graph(PACKAGE)
@@ -192,7 +191,6 @@ def test_no_import_cycles():
                         + "\n  ".join(describe_cycle(graph, modules, c) for c in cycles))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 in progress")
 def test_modules_are_short():
     too_long = []
     for name, path in modules_of(PACKAGE).items():
@@ -203,7 +201,6 @@ def test_modules_are_short():
                           + "\n  ".join(too_long))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 in progress")
 def test_functions_are_short():
     too_long = []
     for name, path in modules_of(PACKAGE).items():

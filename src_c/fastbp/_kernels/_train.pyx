@@ -86,10 +86,13 @@ cdef bint signalled() noexcept nogil:
     return raised != 0
 
 
-cdef inline bint stop_requested(const Plan* p, Py_ssize_t s) noexcept nogil:
-    return (p.check_every != 0 and s % p.check_every == p.check_every - 1
-            and signalled())
+cdef inline bint stop_requested(Py_ssize_t check_every, Py_ssize_t s) noexcept nogil:
+    return check_every != 0 and s % check_every == check_every - 1 and signalled()
 
+
+# The loops read the plan into locals and write their outcome once at the
+# end: through pointers, the compiler would reload every field after each
+# call into _network (it cannot prove the callee leaves them alone).
 
 cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
                             const Py_ssize_t* order, const double* lr,
@@ -101,36 +104,43 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
     cdef const floating* X = <const floating*>p.X
     cdef const floating* Y = <const floating*>p.Y
     cdef const floating* w = <const floating*>p.weights
-    cdef Py_ssize_t s, row
-    cdef double loss, sq = 0, alpha, step_lr, step_eps
+    cdef floating* grads = <floating*>p.grads
+    cdef floating* s1 = <floating*>p.s1
+    cdef floating* s2 = <floating*>p.s2
+    cdef floating* acts = <floating*>p.acts
+    cdef floating* deltas = <floating*>p.deltas
+    cdef Py_ssize_t n = p.n, n_in = p.n_in, n_out = p.n_out, check_every = p.check_every
+    cdef int rule = p.rule
+    cdef double eps = p.eps, h1 = p.h1, h2 = p.h2, base_alpha = p.alpha
+    cdef bint eps_hat = p.eps_hat, per_weight = p.l2_per_weight and w != NULL
+    cdef Py_ssize_t s, row, updates = 0
+    cdef double loss, sq = 0, alpha, step_lr, step_eps, loss_sum = 0, sq_sum = 0
     cdef bint ok = True
-    for s in range(p.n):
-        if stop_requested(p, s):
+    for s in range(n):
+        if stop_requested(check_every, s):
             out.status = INTERRUPTED
-            return
+            break
         row = order[s] if order != NULL else s
-        if order != NULL and s + PREFETCH_AHEAD < p.n:
-            __builtin_prefetch(X + order[s + PREFETCH_AHEAD] * p.n_in)
-            __builtin_prefetch(Y + order[s + PREFETCH_AHEAD] * p.n_out)
-        alpha = p.alpha
+        if order != NULL and s + PREFETCH_AHEAD < n:
+            __builtin_prefetch(X + order[s + PREFETCH_AHEAD] * n_in)
+            __builtin_prefetch(Y + order[s + PREFETCH_AHEAD] * n_out)
+        alpha = base_alpha
         if w != NULL:
             if w[row] == 0:
                 continue
-            if p.l2_per_weight:
-                alpha = p.alpha / w[row]
-        step_scalars(p.rule, lr[out.updates * lr_stride], p.eps, p.h1, p.h2,
-                     p.eps_hat, <double>(t0 + out.updates + 1), &step_lr, &step_eps)
-        loss = example_step(
-            net, params, <floating*>p.grads, <floating*>p.s1, <floating*>p.s2,
-            X + row * p.n_in, Y + row * p.n_out, <floating*>p.acts,
-            <floating*>p.deltas, p.rule, step_lr, step_eps, p.h1, p.h2, alpha,
-            &sq, &ok)
+            if per_weight:
+                alpha = base_alpha / w[row]
+        step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
+                     <double>(t0 + updates + 1), &step_lr, &step_eps)
+        loss = example_step(net, params, grads, s1, s2, X + row * n_in, Y + row * n_out,
+                            acts, deltas, rule, step_lr, step_eps, h1, h2, alpha, &sq, &ok)
         if not ok:
             out.status, out.step = LOSS_NOT_FINITE, s
-            return
-        out.updates += 1
-        out.loss_sum += loss
-        out.sq_sum += sq / w[row] if p.l2_per_weight and w != NULL else sq
+            break
+        updates += 1
+        loss_sum += loss
+        sq_sum += sq / w[row] if per_weight else sq
+    out.updates, out.loss_sum, out.sq_sum = updates, loss_sum, sq_sum
 
 
 cdef void batched_steps(floating* params, const Net* net, const Plan* p,
@@ -139,39 +149,47 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
                         Outcome* out) noexcept nogil:
     """Steps of ``batch_size`` examples (the last may have fewer): the batch
     gradient, the L2 term, then one update over the whole parameter vector."""
+    cdef const floating* X = <const floating*>p.X
+    cdef const floating* Y = <const floating*>p.Y
     cdef const floating* w = <const floating*>p.weights
     cdef floating* grads = <floating*>p.grads
-    cdef Py_ssize_t n_steps = (p.n + p.batch_size - 1) // p.batch_size
-    cdef Py_ssize_t s, start, count
-    cdef double loss, sq, wsum, step_lr, step_eps
+    cdef floating* s1 = <floating*>p.s1
+    cdef floating* s2 = <floating*>p.s2
+    cdef floating* acts = <floating*>p.acts
+    cdef floating* deltas = <floating*>p.deltas
+    cdef floating* gather = <floating*>p.gather
+    cdef Py_ssize_t n = p.n, batch_size = p.batch_size, cap = p.cap, n_params = p.n_params
+    cdef Py_ssize_t check_every = p.check_every, n_steps = (n + batch_size - 1) // batch_size
+    cdef int rule = p.rule
+    cdef double eps = p.eps, h1 = p.h1, h2 = p.h2, alpha = p.alpha
+    cdef bint eps_hat = p.eps_hat, per_weight = p.l2_per_weight
+    cdef Py_ssize_t s, start, count, updates = 0
+    cdef double loss, sq, wsum, step_lr, step_eps, loss_sum = 0, sq_sum = 0
     for s in range(n_steps):
-        if stop_requested(p, s):
+        if stop_requested(check_every, s):
             out.status = INTERRUPTED
-            return
-        start = s * p.batch_size
-        count = p.n - start if p.n - start < p.batch_size else p.batch_size
+            break
+        start = s * batch_size
+        count = n - start if n - start < batch_size else batch_size
         wsum = weight_sum(w, order, start, count)
         if not wsum > 0:
             continue  # a batch of zero weight: no update, no rate consumed
-        loss = batch_gradient(
-            net, params, <const floating*>p.X, <const floating*>p.Y, w, order,
-            start, count, <floating>(1.0 / wsum), grads, <floating*>p.acts,
-            <floating*>p.deltas, <floating*>p.gather, p.cap)
+        loss = batch_gradient(net, params, X, Y, w, order, start, count,
+                              <floating>(1.0 / wsum), grads, acts, deltas, gather, cap)
         sq = 0
-        if p.alpha != 0:
-            sq = add_l2_gradient(net, params, grads,
-                                 p.alpha / wsum if p.l2_per_weight else p.alpha)
+        if alpha != 0:
+            sq = add_l2_gradient(net, params, grads, alpha / wsum if per_weight else alpha)
         if not (isfinite(loss) and isfinite(sq)):
             out.status, out.step = LOSS_NOT_FINITE, s
-            return
+            break
         # count / wsum is exactly 1 without weights
-        out.loss_sum += loss * (count / wsum)
-        out.sq_sum += count * (sq / wsum if p.l2_per_weight else sq)
-        step_scalars(p.rule, lr[out.updates * lr_stride], p.eps, p.h1, p.h2,
-                     p.eps_hat, <double>(t0 + out.updates + 1), &step_lr, &step_eps)
-        apply_update(p.rule, params, grads, <floating*>p.s1, <floating*>p.s2,
-                     p.n_params, step_lr, step_eps, p.h1, p.h2)
-        out.updates += 1
+        loss_sum += loss * (count / wsum)
+        sq_sum += count * (sq / wsum if per_weight else sq)
+        step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
+                     <double>(t0 + updates + 1), &step_lr, &step_eps)
+        apply_update(rule, params, grads, s1, s2, n_params, step_lr, step_eps, h1, h2)
+        updates += 1
+    out.updates, out.loss_sum, out.sq_sum = updates, loss_sum, sq_sum
 
 
 cdef void run_steps(floating* params, const Net* net, const Plan* p,
