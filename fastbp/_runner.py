@@ -44,8 +44,10 @@ class _Plans:
         whole data, or for sparse data one part per batch, its plan's buffers
         filled with that batch's rows."""
         if not self.sparse:
-            yield 0, self.whole, order
-            return
+            return ((0, self.whole, order),)
+        return self._batches(order)
+
+    def _batches(self, order):
         runner = self.runner
         for s in range(runner.n_steps):
             rows = slice(s * runner.batch, min((s + 1) * runner.batch, runner.n))

@@ -123,9 +123,9 @@ class MLP:
         """The network's shape as the active kernel backend reads it (made
         once per backend: see fastbp._kernels)."""
         kernels = _kernels.active()
-        top = self._topologies.get(kernels.NAME)
+        top = self._topologies.get(kernels)
         if top is None:
-            top = self._topologies[kernels.NAME] = kernels.Topology(
+            top = self._topologies[kernels] = kernels.Topology(
                 self.layer_sizes, self._codes, LOSSES[self.loss_name])
         return top
 

@@ -93,18 +93,25 @@ class CallbackList:
     def __iter__(self):
         return iter(self.callbacks)
 
-    @contextlib.contextmanager
     def session(self, logs):
+        """The context manager of one training session; ``logs`` go to
+        every ``on_train_begin``."""
+        self._begin_logs = logs
+        return self
+
+    def __enter__(self):
         for cb in self.callbacks:  # one shared dict: a callback may add to logs["metrics"]
-            cb.on_train_begin(logs)
-        try:
-            yield self
-        except BaseException as err:
-            outcome = "interrupted" if isinstance(err, KeyboardInterrupt) else "error"
-            with contextlib.suppress(Exception):
-                self._end(outcome)
-            raise
-        self._end(self.outcome)
+            cb.on_train_begin(self._begin_logs)
+        return self
+
+    def __exit__(self, kind, err, traceback):
+        if err is None:
+            self._end(self.outcome)
+            return False
+        outcome = "interrupted" if isinstance(err, KeyboardInterrupt) else "error"
+        with contextlib.suppress(Exception):
+            self._end(outcome)
+        return False  # the original exception propagates
 
     def _end(self, outcome):
         for cb in self.callbacks:

@@ -302,7 +302,8 @@ cdef class EpochPlan:
         rate for all (a skipped batch consumes none).  ``t0``: the updates
         applied before this epoch (Adam's bias correction counts from it).
 
-        ``status`` is a Status; ``step`` the failing step (from 0) with
+        ``status`` is a Status code (an int: no enum is built per epoch);
+        ``step`` the failing step (from 0) with
         LOSS_NOT_FINITE (training stopped there, before that step's update),
         else -1.  Every update is whole, also when INTERRUPTED: ``updates``
         says how many were applied.  ``loss_sum`` adds up, over the batches,
@@ -332,4 +333,4 @@ cdef class EpochPlan:
                 run_steps(<float*>p.params, net, p, order_p, &lr[0], lr_stride, t0, &out)
             else:
                 run_steps(<double*>p.params, net, p, order_p, &lr[0], lr_stride, t0, &out)
-        return Status(out.status), out.step, out.loss_sum, out.sq_sum, out.updates
+        return out.status, out.step, out.loss_sum, out.sq_sum, out.updates
