@@ -197,9 +197,9 @@ def cmd_demo(args):
     """``fastbp demo``."""
     # imported here, not at the top: ``python -m fastbp.cli.demo`` runs that
     # module as __main__ after this package loads, and must not find it loaded
-    from fastbp.cli import demo
+    from fastbp.cli.demo import main as run_demo
 
-    demo.main(epochs=args.epochs, dataset=args.dataset, plot=None if args.no_plot else args.plot,
+    run_demo(epochs=args.epochs, dataset=args.dataset, plot=None if args.no_plot else args.plot,
               seed=args.seed)
     return 0
 
