@@ -11,8 +11,10 @@ from helpers import run_python
 
 import fastbp as fb
 from fastbp import cli
+from fastbp.cli import _options
 from fastbp._optional import available
 from fastbp.datasets import spirals
+from fastbp.optimizers import NAMED
 
 COLOURS = np.array(["red", "green", "blue"])
 
@@ -315,8 +317,6 @@ def test_fastbp_imports_without_the_optional_packages(tmp_path):
 
 
 # --- the optimizer and schedule options come from the constructors' signatures ----------
-from fastbp.cli import _options  # noqa: E402
-from fastbp.optimizers import _BY_NAME  # noqa: E402
 
 OPTIMIZER_CLASSES = {"sgd": fb.SGD, "momentum": fb.SGD, "nesterov": fb.SGD, "adagrad": fb.AdaGrad,
                      "rmsprop": fb.RMSprop, "adam": fb.Adam}
@@ -335,7 +335,7 @@ def _flag(name):
 
 
 def _expected_optimizer_options(name):
-    cls, preset = _BY_NAME[name]
+    cls, preset = NAMED[name]
     # a flag the preset sets is no choice (nesterov is always Nesterov); other
     # preset values are defaults
     return {p: preset.get(p, d) for p, d in _signature(cls).items()
@@ -365,17 +365,17 @@ def _takes(capsys, argv):
 
 
 def test_the_cli_offers_the_optimizer_and_schedule_tables_it_is_given():
-    assert _options.OPTIMIZERS is _BY_NAME  # one table of names and presets, in fastbp.optimizers
-    assert {n: cls for n, (cls, _) in _BY_NAME.items()} == OPTIMIZER_CLASSES
-    assert _BY_NAME["momentum"][1]["momentum"] == _BY_NAME["nesterov"][1]["momentum"] == 0.9
+    assert _options.OPTIMIZERS is NAMED  # one table of names and presets, in fastbp.optimizers
+    assert {n: cls for n, (cls, _) in NAMED.items()} == OPTIMIZER_CLASSES
+    assert NAMED["momentum"][1]["momentum"] == NAMED["nesterov"][1]["momentum"] == 0.9
     assert SCHEDULE_CLASSES.items() <= _options.SCHEDULES.items()  # more may come
     train = _subparsers(cli.build_parser())["train"]
     choices = {a.dest: a.choices for a in train._actions}
-    assert choices["optimizer"] == list(_BY_NAME)
+    assert choices["optimizer"] == list(NAMED)
     assert choices["schedule"] == list(_options.SCHEDULES)
 
 
-@pytest.mark.parametrize("name", list(_BY_NAME))
+@pytest.mark.parametrize("name", list(NAMED))
 def test_each_optimizer_takes_its_signatures_parameters(name, capsys):
     expected = _expected_optimizer_options(name)
     assert list(_options.optimizer_options(name)) == list(expected)
@@ -383,7 +383,7 @@ def test_each_optimizer_takes_its_signatures_parameters(name, capsys):
     flags = {f for a in train._actions for f in a.option_strings}
     assert {_flag(p) for p in expected} <= flags
     # an option of another optimizer is refused, naming exactly the signature's
-    every = {p: d for n in _BY_NAME for p, d in _expected_optimizer_options(n).items()}
+    every = {p: d for n in NAMED for p, d in _expected_optimizer_options(n).items()}
     foreign = sorted(set(every) - set(expected))[0]
     value = [] if isinstance(every[foreign], bool) else ["0.5"]
     argv = ["--optimizer", name, _flag(foreign), *value]
@@ -432,7 +432,7 @@ def test_the_defaults_are_the_signatures():
     # the plainest case: adam's --lr is fb.Adam's lr
     assert _options.build_optimizer(_train_args("--optimizer", "adam")).lr.lr \
         == inspect.signature(fb.Adam).parameters["lr"].default
-    for name, (cls, preset) in _BY_NAME.items():
+    for name, (cls, preset) in NAMED.items():
         opt = _options.build_optimizer(_train_args("--optimizer", name))
         assert type(opt) is cls and opt.lr == fb.schedules.Constant(_signature(cls)["lr"])
         for param, default in _signature(cls, skip=("lr",)).items():
@@ -450,7 +450,7 @@ def test_the_defaults_are_the_signatures():
 def test_the_help_shows_the_signatures_defaults():
     train = _subparsers(cli.build_parser())["train"]
     helps = {a.dest: a.help for a in train._actions}
-    for name in _BY_NAME:
+    for name in NAMED:
         for param, default in _expected_optimizer_options(name).items():
             assert name in helps[param] or param == "lr", (name, param)  # every one takes lr
             if not isinstance(default, bool):
