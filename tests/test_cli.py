@@ -11,8 +11,8 @@ from helpers import run_python
 
 import fastbp as fb
 from fastbp import cli
-from fastbp.cli import _options
 from fastbp._optional import available
+from fastbp.cli import _options
 from fastbp.datasets import spirals
 from fastbp.optimizers import NAMED
 
