@@ -61,7 +61,8 @@ cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha
             a2, a3 = alpha * a[i * k + p + 2], alpha * a[i * k + p + 3]
             b0 = b + p * n
             for j in range(n):
-                crow[j] = crow[j] + a0 * b0[j] + a1 * b0[n + j] + a2 * b0[2 * n + j] + a3 * b0[3 * n + j]
+                crow[j] = (crow[j] + a0 * b0[j] + a1 * b0[n + j] + a2 * b0[2 * n + j]
+                           + a3 * b0[3 * n + j])
         for p in range(k - k % 4, k):
             aip = alpha * a[i * k + p]
             for j in range(n):

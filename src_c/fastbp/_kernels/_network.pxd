@@ -13,10 +13,12 @@ cdef struct Net:
     Py_ssize_t n_layers          # number of weight layers L
     const Py_ssize_t* sizes      # L + 1 widths, the input first
     const int* acts              # L activation codes, the output's last
-    const Py_ssize_t* param_off  # L + 1 offsets into params: W_l starts at
-                                 # param_off[l], b_l right after it; [L] = total
-    const Py_ssize_t* unit_off   # L + 1 prefix sums of sizes[1:]: layer l's
-                                 # block of a buffer starts at cap * unit_off[l]
+    # L + 1 offsets into params: W_l starts at param_off[l], b_l right after
+    # it; [L] = total
+    const Py_ssize_t* param_off
+    # L + 1 prefix sums of sizes[1:]: layer l's block of a buffer starts at
+    # cap * unit_off[l]
+    const Py_ssize_t* unit_off
     int loss
 
 

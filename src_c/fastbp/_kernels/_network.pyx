@@ -110,9 +110,11 @@ cdef class Topology:
             raise ValueError(f"Y has shape {tuple(Y.shape)[:2]}, expected ({X.shape[0]}, {n_out})")
         cap = acts.shape[0] // self.n_units if acts is not None else 0
         if acts is not None and cap < 1:
-            raise ValueError(f"acts holds {acts.shape[0]} values, fewer than one row of {self.n_units}")
+            raise ValueError(
+                f"acts holds {acts.shape[0]} values, fewer than one row of {self.n_units}")
         if deltas is not None and deltas.shape[0] < cap * self.n_units:
-            raise ValueError(f"deltas holds {deltas.shape[0]} values, expected {cap * self.n_units}")
+            raise ValueError(
+                f"deltas holds {deltas.shape[0]} values, expected {cap * self.n_units}")
         return cap
 
 
@@ -386,7 +388,7 @@ def forward_dataset(Topology top, const floating[::1] params,
     """out = network output for every row of X, ``cap`` rows at a time."""
     cdef Py_ssize_t cap = top.check(params, X, acts=acts)
     cdef const Net* net = &top.net
-    cdef Py_ssize_t n = X.shape[0], n_out = net.sizes[net.n_layers], start, m, r
+    cdef Py_ssize_t n = X.shape[0], n_out = net.sizes[net.n_layers], start, m
     cdef floating* last = &acts[0] + cap * net.unit_off[net.n_layers - 1]
     if out.shape[0] != n or out.shape[1] != n_out:
         raise ValueError(f"out has shape {tuple(out.shape)[:2]}, expected ({n}, {n_out})")
@@ -407,7 +409,7 @@ def loss_dataset(Topology top, const floating[::1] params,
     cdef Py_ssize_t cap = top.check(params, X, Y, acts=acts, weights=weights)
     cdef const floating* w = &weights[0] if weights is not None else NULL
     cdef const Net* net = &top.net
-    cdef Py_ssize_t n = X.shape[0], n_out = net.sizes[net.n_layers], start = 0, m
+    cdef Py_ssize_t n = X.shape[0], start = 0, m
     cdef floating* last = &acts[0] + cap * net.unit_off[net.n_layers - 1]
     cdef double total = 0
     with nogil:
