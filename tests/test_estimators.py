@@ -207,6 +207,29 @@ def test_n_iter_no_change(iris):
         MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=2).fit(X, y)
 
 
+@pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
+def test_warnings_point_at_the_users_fit_call(iris, Est):
+    # the stacklevels in _lbfgs, _policies and _stochastic count the frames
+    # between warnings.warn and the user's fit / partial_fit call: each warning
+    # must name the line of that call (the lambda's), not a frame above or below
+    X, y = iris
+    extra = {"classes": np.unique(y)} if Est is MLPClassifier else {}
+    small = dict(hidden_layer_sizes=(4,), max_iter=2)
+    calls = [
+        ("lbfgs failed", lambda: Est(solver="lbfgs", **small).fit(X, y)),
+        ("Maximum iterations", lambda: Est(**small).fit(X, y)),
+        ("batch_size=500", lambda: Est(batch_size=500, **small).fit(X, y)),
+        ("batch_size=500", lambda: Est(batch_size=500, **small).partial_fit(X, y, **extra)),
+    ]
+    for message, call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        where = [(w.filename, w.lineno) for w in caught if message in str(w.message)]
+        assert where, message
+        assert set(where) == {(__file__, call.__code__.co_firstlineno)}, (message, where)
+
+
 def test_early_stopping_keeps_best_weights(digits):
     X, y = digits
     clf = MLPClassifier(hidden_layer_sizes=(20,), early_stopping=True, n_iter_no_change=3,

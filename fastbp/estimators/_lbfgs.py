@@ -50,10 +50,11 @@ def fit_lbfgs(est, X, Y, sw):
         fun, net.params.astype(np.float64), method="L-BFGS-B", jac=True,
         options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol})
     if res.status != 0:
+        # stacklevel: fit_lbfgs <- _fit <- fit <- the user's fit call
         warnings.warn(
             f"lbfgs failed to converge after {res.nit} iteration(s) (status={res.status}): "
             f"{res.message}. Increase the number of iterations (max_iter) or scale the "
-            f"data.", ConvergenceWarning)
+            f"data.", ConvergenceWarning, stacklevel=4)
     est.n_iter_ = min(int(res.nit), est.max_iter)
     est.loss_ = float(res.fun)
     np.copyto(net.params, res.x, casting="unsafe")

@@ -45,7 +45,7 @@ class Bookkeeping(Callback):
     def __init__(self, estimator, n_samples):
         self.est, self.n_samples = estimator, n_samples
 
-    def on_epoch_end(self, epoch, logs):
+    def on_epoch_end(self, epoch, logs):  # noqa: ARG002 - the callback protocol's signature
         est = self.est
         est.n_iter_ += 1
         est.loss_ = logs["loss"]
@@ -77,7 +77,7 @@ class Stopping(Callback):
         if self.est.early_stopping:
             logs["metrics"].append("val_score")
 
-    def on_epoch_end(self, epoch, logs):
+    def on_epoch_end(self, epoch, logs):  # noqa: ARG002 - the callback protocol's signature
         est = self.est
         if est.early_stopping:
             self._track_score(logs)
@@ -130,6 +130,9 @@ class Stopping(Callback):
         if est.early_stopping:
             np.copyto(est._net.params, est._best_params)
         if logs["outcome"] == "completed" and self.warn_at_max_iter:
+            # stacklevel: on_train_end <- CallbackList._end <- CallbackList.__exit__ <-
+            # _runner.train <- fit_stochastic <- _fit <- fit <- the user's fit call (only
+            # fit warns here: partial_fit passes warn_at_max_iter=False)
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
-                f"the optimization hasn't converged yet.", ConvergenceWarning)
+                f"the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=8)

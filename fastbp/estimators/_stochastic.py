@@ -66,13 +66,16 @@ def _init_stopping_state(est):
         est.best_validation_score_ = None
 
 
-def batch_size(est, n):
-    """scikit-learn's batch size: 'auto' is min(200, n); larger than n warns."""
+def batch_size(est, n, incremental=False):
+    """scikit-learn's batch size: 'auto' is min(200, n); larger than n warns
+    (pointing at the user's fit or, ``incremental``, partial_fit call)."""
     if est.batch_size == "auto":
         return min(200, n)
     if est.batch_size > n:
+        # stacklevel: batch_size <- fit_stochastic <- _fit <- fit <- the user's call, or
+        # ... <- _fit <- _partial_fit <- partial_fit <- the user's call
         warnings.warn(f"batch_size={est.batch_size} is larger than the {n} training "
-                      f"samples; it is clipped to {n}")
+                      f"samples; it is clipped to {n}", stacklevel=6 if incremental else 5)
     return min(est.batch_size, n)
 
 
@@ -102,7 +105,7 @@ def fit_stochastic(est, X, Y, sw, val, incremental, rs):
     callbacks = [Bookkeeping(est, n),
                  Stopping(est, score, mode == "adaptive", warn_at_max_iter=not incremental),
                  *as_callbacks(est.callbacks)]
-    runner = Runner(est._net, X, Y, opt, batch_size(est, n), est.alpha, est.shuffle, rs, sw,
-                    l2_per_weight=True, loss_scale=est._loss_scale)
+    runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), est.alpha, est.shuffle,
+                    rs, sw, l2_per_weight=True, loss_scale=est._loss_scale)
     est.n_iter_ = 0
     train(runner, 1 if incremental else est.max_iter, callbacks, validate)
