@@ -46,8 +46,9 @@ def _optimizer_to_json(opt):
 
 
 def write(path, net, optimizer=None, history=None, metadata=None):
-    """Write ``net`` (a fastbp.MLP; see fastbp.saving.save) and optionally the optimizer with its state, the training
-    history and JSON-serializable ``metadata`` to ``path``.
+    """Write ``net`` (a fastbp.MLP; see fastbp.saving.save) and optionally the
+    optimizer with its state, the training history and JSON-serializable
+    ``metadata`` to ``path``.
 
     The file is written to a temporary name and then renamed, so an
     interrupted save never leaves a truncated file under ``path``.  The name is
@@ -83,7 +84,8 @@ def write(path, net, optimizer=None, history=None, metadata=None):
         if not isinstance(metadata, dict):
             raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
         header["metadata"] = metadata
-    header["arrays"] = {k: {"shape": list(a.shape), "dtype": a.dtype.name} for k, a in arrays.items()}
+    header["arrays"] = {k: {"shape": list(a.shape), "dtype": a.dtype.name}
+                        for k, a in arrays.items()}
     try:
         text = json.dumps(header, allow_nan=False)
     except (TypeError, ValueError) as e:

@@ -100,11 +100,13 @@ class Runner:
         # each epoch; a RandomState is used as it is (its draws differ from a
         # Generator's): scikit-learn shuffles with one, and the drop-in
         # estimators reproduce its sample order.
-        self.seed = seed if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) else None
+        self.seed = (seed if isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
+                     else None)
         self.order = self.rng = None
         if shuffle:  # (a generator from fresh entropy costs more than a small epoch)
             self.order = np.arange(n, dtype=np.intp)
-            self.rng = seed if isinstance(seed, np.random.RandomState) else np.random.default_rng(seed)
+            self.rng = (seed if isinstance(seed, np.random.RandomState)
+                        else np.random.default_rng(seed))
         self.n_steps = -(-n // batch_size)
         self._plans = _Plans(self, X, Y, sample_weight, shuffle)
         self._dirty = False  # an epoch's updates are in params but not yet counted

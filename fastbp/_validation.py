@@ -84,7 +84,8 @@ def _numeric(name, a):
         or np.issubdtype(a.dtype, np.integer)
         or a.dtype == np.bool_
     ):
-        raise TypeError(f"{name} must hold real numbers (a float, int or bool array), got dtype {a.dtype}")
+        raise TypeError(
+            f"{name} must hold real numbers (a float, int or bool array), got dtype {a.dtype}")
     return a
 
 
@@ -150,7 +151,8 @@ def check_Y(Y, n_samples, n_outputs, dtype, output, loss, name="Y"):
         labels = Y
         _finite(name, labels)
         if not np.issubdtype(labels.dtype, np.integer) and not np.all(labels == np.round(labels)):
-            raise ValueError(f"1-D {name} is read as class labels for a softmax output, but holds non-integers")
+            raise ValueError(f"1-D {name} is read as class labels for a softmax output, "
+                             f"but holds non-integers")
         if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
             raise ValueError(
                 f"class labels in {name} must be in [0, {n_outputs}) for {n_outputs} outputs, "
@@ -192,7 +194,8 @@ def check_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
     if w.ndim == 0:
         w = np.full(n_samples, w)
     if w.shape != (n_samples,):
-        raise ValueError(f"{name} must have shape ({n_samples},), one weight per sample, got {w.shape}")
+        raise ValueError(
+            f"{name} must have shape ({n_samples},), one weight per sample, got {w.shape}")
     converted = _convert(w, dtype)
     _finite(name, converted, w)
     if (converted < 0).any():

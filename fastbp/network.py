@@ -274,7 +274,8 @@ class MLP:
 
     def _loss(self, X, Y, alpha, sample_weight=None):
         acts = self._buffer(rows_per_pass(X.shape[0], self._topology.n_units))
-        total = _kernels.active().loss_dataset(self._topology, self._params, X, Y, sample_weight, acts)
+        total = _kernels.active().loss_dataset(self._topology, self._params, X, Y, sample_weight,
+                                               acts)
         weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         return total / weight + 0.5 * alpha * self._weights_sq_norm()
 

@@ -75,7 +75,8 @@ def decision_boundary(net, X, y, ax=None, resolution=200, padding=0.25, title=No
     bottom), its extent the plotted window.
     """
     if net.n_inputs != 2:
-        raise ValueError(f"decision_boundary needs a network with 2 inputs, this one has {net.n_inputs}")
+        raise ValueError(
+            f"decision_boundary needs a network with 2 inputs, this one has {net.n_inputs}")
     X = net._check_X(X)
     y = np.asarray(y)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
@@ -140,8 +141,9 @@ def compare_optimizers(X, y, layer_sizes, optimizers=None, epochs=50, batch_size
     start = fb.MLP(layer_sizes, seed=seed, **mlp_kwargs)
     histories = {}
     for label, opt in optimizers.items():
-        histories[label] = start.copy().fit(X, y, optimizer=opt, epochs=epochs, batch_size=batch_size,
-                                            shuffle=True, seed=seed, validation_data=validation_data)
+        histories[label] = start.copy().fit(X, y, optimizer=opt, epochs=epochs,
+                                            batch_size=batch_size, shuffle=True, seed=seed,
+                                            validation_data=validation_data)
     fig, ax = _axes(ax, figsize=(7, 4.5))
     x = np.arange(1, epochs + 1)
     for label, h in histories.items():
@@ -173,7 +175,8 @@ def regularization_grid(X, y, hidden_sizes=(2, 8, 32), alphas=(0.0, 1e-4, 1e-3),
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"regularization_grid needs 2-D inputs with 2 features, got shape {X.shape}")
+        raise ValueError(
+            f"regularization_grid needs 2-D inputs with 2 features, got shape {X.shape}")
     if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1 or y.min() < 0:
         raise ValueError("y must be a 1-D array of integer class labels 0, 1, ...")
     if not hidden_sizes or not alphas:

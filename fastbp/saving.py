@@ -86,7 +86,8 @@ def _read_arrays(path):
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
     except (OSError, EOFError, ValueError, zipfile.BadZipFile, KeyError) as e:
-        if isinstance(e, OSError) and not isinstance(e, zipfile.BadZipFile) and not os.path.isfile(path):
+        if (isinstance(e, OSError) and not isinstance(e, zipfile.BadZipFile)
+                and not os.path.isfile(path)):
             raise  # a missing or unreadable file is an OSError as usual
         raise ModelFileError(
             f"{path} is not a readable fastbp model file (truncated, corrupted or another "
@@ -133,7 +134,8 @@ def _check_array(arrays, name, shape, dtype):
     a = arrays[name]
     if a.shape != tuple(shape) or a.dtype != dtype:
         raise ModelFileError(
-            f"array {name!r} has shape {a.shape} and dtype {a.dtype}, expected {tuple(shape)} and {dtype}"
+            f"array {name!r} has shape {a.shape} and dtype {a.dtype}, "
+            f"expected {tuple(shape)} and {dtype}"
         )
     if not np.isfinite(a).all():
         raise ModelFileError(f"array {name!r} contains NaN or infinity")

@@ -71,7 +71,7 @@ class Schedule:
         return np.ascontiguousarray(self._rate(t), dtype=np.float64)
 
     def _params(self):
-        return {k: v for k, v in vars(self).items()}
+        return dict(vars(self))
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
@@ -154,7 +154,8 @@ class Scaled(Schedule):
 
     def __init__(self, schedule, scale):
         if not isinstance(schedule, Schedule):
-            raise TypeError(f"schedule must be a fastbp.schedules.Schedule, got {type(schedule).__name__}")
+            raise TypeError(
+                f"schedule must be a fastbp.schedules.Schedule, got {type(schedule).__name__}")
         scale = _positive("scale", scale)
         if isinstance(schedule, Scaled):
             schedule, scale = schedule.schedule, scale * schedule.scale

@@ -18,8 +18,8 @@ def _progress(verbose):
     """The feedback callback for ``verbose``: 0/False none, 1/True a progress
     bar (plain lines without tqdm), 2 one plain line per epoch."""
     if verbose not in (0, 1, 2) or (not isinstance(verbose, (bool, np.bool_, int))):
-        raise ValueError(f"verbose must be False/0, True/1 (progress bar) or 2 (one line per epoch), "
-                         f"got {verbose!r}")
+        raise ValueError(f"verbose must be False/0, True/1 (progress bar) or 2 (one line per "
+                         f"epoch), got {verbose!r}")
     if not verbose:
         return []
     return [ProgressBar(bar=None if verbose == 1 else False)]

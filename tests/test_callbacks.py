@@ -93,7 +93,8 @@ def test_divergence_ends_training_for_the_callbacks():
     net = fb.MLP([3, 8, 1], hidden="identity", output="identity", seed=0)
     rec = Recorder()
     with pytest.raises(fb.TrainingDiverged) as info:
-        net.fit(X, T, optimizer=fb.SGD(lr=0.02, momentum=0.9), epochs=50, batch_size=4, callbacks=rec)
+        net.fit(X, T, optimizer=fb.SGD(lr=0.02, momentum=0.9), epochs=50, batch_size=4,
+                callbacks=rec)
     assert rec.calls[-1] == ("train_end", {"epochs": info.value.epoch - 1, "outcome": "error"})
 
 
@@ -107,7 +108,8 @@ def test_plain_functions_and_duck_typed_objects_still_work():
             return epoch == 2
 
     h = _fit(net, X, y, val, 9, [lambda e, logs: seen.append(("fn", e)), Old()])
-    assert h.epochs == 3 and seen == [("fn", 0), ("old", 0), ("fn", 1), ("old", 1), ("fn", 2), ("old", 2)]
+    assert h.epochs == 3 and seen == [("fn", 0), ("old", 0), ("fn", 1), ("old", 1), ("fn", 2),
+                                      ("old", 2)]
 
 
 def test_a_callback_can_add_a_metric_that_a_later_one_monitors():
@@ -122,7 +124,8 @@ def test_a_callback_can_add_a_metric_that_a_later_one_monitors():
 
     stop = C.EarlyStopping(monitor="val_accuracy", mode="max", patience=3)
     accs = []
-    _fit(net, X, y, (Xv, yv), 60, [Accuracy(), stop, lambda e, logs: accs.append(logs["val_accuracy"])])
+    _fit(net, X, y, (Xv, yv), 60,
+         [Accuracy(), stop, lambda e, logs: accs.append(logs["val_accuracy"])])
     assert stop.stopped_epoch == len(accs) - 1 and stop.best == max(accs)
     assert max(accs[-3:]) <= max(accs[:-3])  # three epochs without a new best
 
@@ -177,9 +180,10 @@ def test_early_stopping_in_fit_restores_the_best_weights():
 def test_monitoring_a_missing_quantity_fails_before_training():
     net, X, y, _ = _noisy_problem()
     before = net.params.copy()
-    for cb in (C.EarlyStopping(), C.ReduceLROnPlateau(), C.ModelCheckpoint("x.npz", save_best_only=True)):
-        with pytest.raises(ValueError, match=r"monitors 'val_loss', but fit logs only \['loss', 'lr'\] "
-                                             r"\(pass validation_data"):
+    for cb in (C.EarlyStopping(), C.ReduceLROnPlateau(),
+               C.ModelCheckpoint("x.npz", save_best_only=True)):
+        with pytest.raises(ValueError, match=r"monitors 'val_loss', but fit logs only "
+                                             r"\['loss', 'lr'\] \(pass validation_data"):
             _fit(net, X, y, None, 3, cb)
     np.testing.assert_array_equal(net.params, before)
 
@@ -250,7 +254,8 @@ def test_checkpoint_keeps_the_best_model_and_can_resume(tmp_path):
     improving = [e for e in range(12) if v[e] < min(v[:e], default=np.inf)]
     assert [p.rsplit("/", 1)[1] for p in ck.saved] == [f"best-{e + 1:02d}.npz" for e in improving]
     best = fb.load_checkpoint(ck.saved[-1])
-    assert best.optimizer.epochs == improving[-1] + 1 and best.history.val_loss == v[: improving[-1] + 1]
+    assert (best.optimizer.epochs == improving[-1] + 1
+            and best.history.val_loss == v[: improving[-1] + 1])
     # resuming the checkpoint retraces the original run
     _fit(best.model, X, y, val, 12 - best.optimizer.epochs, opt=best.optimizer)
     np.testing.assert_array_equal(best.model.params, net.params)
@@ -260,7 +265,8 @@ def test_checkpoint_every_epoch_and_bad_patterns(tmp_path):
     net, X, y, val = _noisy_problem()
     ck = C.ModelCheckpoint(tmp_path / "m-{epoch}-{loss:.3f}.npz", include_optimizer=False)
     h = _fit(net, X, y, val, 3, ck)
-    assert [p.rsplit("/", 1)[1] for p in ck.saved] == [f"m-{e + 1}-{h.loss[e]:.3f}.npz" for e in range(3)]
+    assert [p.rsplit("/", 1)[1] for p in ck.saved] == [f"m-{e + 1}-{h.loss[e]:.3f}.npz"
+                                                       for e in range(3)]
     assert fb.load_checkpoint(ck.saved[-1]).optimizer is None
     with pytest.raises(ValueError, match="cannot be filled in"):
         _fit(net, X, y, val, 1, C.ModelCheckpoint(tmp_path / "{accuracy}.npz"))
@@ -290,7 +296,8 @@ def test_progress_bar_shows_loss_val_loss_and_lr():
     text = out.getvalue()
     assert "3/3" in text and f"loss={h.loss[-1]:.4g}" in text
     assert f"val_loss={h.val_loss[-1]:.4g}" in text and "lr=0.05" in text
-    assert C.ProgressBar.format_line(2, 3, {"loss": h.loss[2], "val_loss": h.val_loss[2], "lr": 0.05}) in text
+    assert C.ProgressBar.format_line(
+        2, 3, {"loss": h.loss[2], "val_loss": h.val_loss[2], "lr": 0.05}) in text
 
 
 def test_verbose_true_shows_a_bar_on_stderr(capsys):

@@ -78,8 +78,9 @@ def test_the_train_options_cover_the_issue():
     train = _subparsers(cli.build_parser())["train"]
     flags = {f for a in train._actions for f in a.option_strings}
     for flag in ["--target", "--layers", "--hidden", "--output", "--loss", "--optimizer", "--lr",
-                 "--momentum", "--beta1", "--beta2", "--eps", "--decay", "--schedule", "--batch-size",
-                 "--mode", "--epochs", "--alpha", "--validation-split", "--seed", "--dtype", "--model"]:
+                 "--momentum", "--beta1", "--beta2", "--eps", "--decay", "--schedule",
+                 "--batch-size", "--mode", "--epochs", "--alpha", "--validation-split", "--seed",
+                 "--dtype", "--model"]:
         assert flag in flags, flag
 
 
@@ -130,11 +131,13 @@ def test_regression_from_an_npz_with_metrics_by_hand(regression_npz, tmp_path, c
     path, X, y = regression_npz
     model = tmp_path / "r.npz"
     code, out, err = run(["train", path, "--target", "y", "--layers", 16, "--epochs", 60,
-                          "--optimizer", "sgd", "--lr", 0.05, "--momentum", 0.9, "--schedule", "step",
-                          "--every", 20, "--validation-split", 0, "--progress", "lines", "-o", model],
+                          "--optimizer", "sgd", "--lr", 0.05, "--momentum", 0.9, "--schedule",
+                          "step", "--every", 20, "--validation-split", 0, "--progress", "lines",
+                          "-o", model],
                          capsys)
     assert code == 0, err
-    assert "(regression)" in out and len([ln for ln in out.splitlines() if ln.startswith("epoch ")]) == 60
+    assert ("(regression)" in out
+            and len([ln for ln in out.splitlines() if ln.startswith("epoch ")]) == 60)
     ckpt = fb.load_checkpoint(model)
     assert ckpt.optimizer.lr == fb.schedules.StepDecay(0.05, factor=0.5, every=20)
     assert (ckpt.optimizer.momentum, ckpt.optimizer.t) == (0.9, 60 * 7)
@@ -193,8 +196,8 @@ def test_network_options_seed_log_plot_and_early_stopping(spiral_csv, tmp_path, 
     path, _, _ = spiral_csv
     argv = ["train", path, "--target", "colour", "--features", "x1,x2", "--layers", "8,4",
             "--hidden", "tanh,sigmoid", "--output", "sigmoid", "--loss", "squared", "--init",
-            "glorot_normal", "--dtype", "float32", "--alpha", "0.001", "--epochs", 200, "--lr", 0.05,
-            "--early-stopping", 3, "--seed", 5, "--progress", "none"]
+            "glorot_normal", "--dtype", "float32", "--alpha", "0.001", "--epochs", 200, "--lr",
+            0.05, "--early-stopping", 3, "--seed", 5, "--progress", "none"]
     code, out, err = run(argv + ["-o", tmp_path / "a.npz", "--log", tmp_path / "log.csv"], capsys)
     assert code == 0, err
     a = fb.load_checkpoint(tmp_path / "a.npz")
@@ -215,11 +218,13 @@ def test_network_options_seed_log_plot_and_early_stopping(spiral_csv, tmp_path, 
 
 
 @pytest.mark.parametrize("argv,code,message", [
-    (["--optimizer", "adam", "--momentum", "0.9"], 2, "--momentum does not apply to --optimizer adam"),
+    (["--optimizer", "adam", "--momentum", "0.9"], 2,
+     "--momentum does not apply to --optimizer adam"),
     (["--optimizer", "sgd", "--k", "0.1"], 2, "--k does not apply to --schedule constant"),
     (["--schedule", "exponential"], 2, "--schedule exponential needs --k"),
     (["--mode", "batch", "--batch-size", "4"], 2, "--batch-size applies to --mode minibatch"),
-    (["--early-stopping", "3", "--validation-split", "0"], 2, "--early-stopping needs a validation"),
+    (["--early-stopping", "3", "--validation-split", "0"], 2,
+     "--early-stopping needs a validation"),
     (["--lr", "-1"], 1, "lr must be a finite number > 0.0"),
     (["--momentum", "1.5", "--optimizer", "sgd"], 1, r"momentum must be in \[0.0, 1.0\)"),
     (["--hidden", "tanh,relu"], 1, "hidden lists 2 activations for 1 hidden layers"),
@@ -257,7 +262,8 @@ def test_bad_data_and_model_files(spiral_csv, tmp_path, capsys):
     code, _, err = run(["train", bad, "--target", "c"], capsys)
     assert code == 1 and "line 3: column 'b' is empty" in err
     bad.write_text("a,b,c\n1,2\n")
-    assert "line 2 has 2 fields, the header has 3" in run(["train", bad, "--target", "c"], capsys)[2]
+    assert ("line 2 has 2 fields, the header has 3"
+            in run(["train", bad, "--target", "c"], capsys)[2])
     bad.write_text("a,b,c\n1,q,x\n2,r,y\n")
     err = run(["train", bad, "--target", "c", "--validation-split", 0], capsys)[2]
     assert "feature column 'b' is not numeric (it holds 'q')" in err

@@ -73,8 +73,9 @@ def test_digits(capsys):
 def test_digits_without_scikit_learn_skips_with_a_message(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     assert load("digits").main() is None
-    assert ("skipped: this example (scikit-learn's digits data set) needs scikit-learn, which is not "
-            "installed: pip install scikit-learn  (or pip install 'fastbp[sklearn]')") in capsys.readouterr().out
+    assert ("skipped: this example (scikit-learn's digits data set) needs scikit-learn, which "
+            "is not installed: pip install scikit-learn  (or pip install 'fastbp[sklearn]')"
+            ) in capsys.readouterr().out
 
 
 def test_regression(capsys):

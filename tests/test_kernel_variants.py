@@ -49,7 +49,8 @@ def test_avx2_and_portable_kernels_give_the_same_bits():
     assert portable.pop("variant") == "baseline" and avx2.pop("variant") == "avx2"
     assert portable.keys() == avx2.keys()
     for key in portable:
-        np.testing.assert_array_equal(np.array(avx2[key][0]), np.array(portable[key][0]), err_msg=key)
+        np.testing.assert_array_equal(np.array(avx2[key][0]), np.array(portable[key][0]),
+                                      err_msg=key)
         assert avx2[key][1] == portable[key][1], key
 
 

@@ -12,8 +12,9 @@ import pytest
 
 import fastbp as fb
 
-pytestmark = pytest.mark.skipif(os.environ.get("FASTBP_TEST_LARGE") != "1",
-                                reason="set FASTBP_TEST_LARGE=1 to run (reads ~17 GB of mapped zeros)")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("FASTBP_TEST_LARGE") != "1",
+    reason="set FASTBP_TEST_LARGE=1 to run (reads ~17 GB of mapped zeros)")
 
 
 def test_rows_beyond_two_to_the_31_are_read_where_they_are(tmp_path):
@@ -25,7 +26,8 @@ def test_rows_beyond_two_to_the_31_are_read_where_they_are(tmp_path):
     Y[-16:, 0] = 2 * np.arange(1, 17)
     X.flush()
     Y.flush()
-    net = fb.MLP([1, 1], hidden=[], output="identity", loss="squared", dtype="float32", init="zeros")
+    net = fb.MLP([1, 1], hidden=[], output="identity", loss="squared", dtype="float32",
+                 init="zeros")
     dW, db = net.gradients(X, Y)
     # d/dw mean 1/2 (w x - y)^2 at w = 0: -mean(x y) = -sum(2 k^2) / n
     expected = -2 * sum(k * k for k in range(1, 17)) / n

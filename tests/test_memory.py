@@ -33,13 +33,15 @@ def fit_bound(net, n_samples, batch, optimizer, shuffle, validation_rows=0):
     return (2 + optimizer.n_state) * P * item + state + buffers + gather + order
 
 
-@pytest.mark.parametrize("batch,shuffle,opt", [(1, False, "sgd"), (32, True, "adam"), (None, False, "momentum")])
+@pytest.mark.parametrize("batch,shuffle,opt",
+                         [(1, False, "sgd"), (32, True, "adam"), (None, False, "momentum")])
 def test_peak_allocation_of_fit_is_within_the_documented_bound(batch, shuffle, opt):
     rng = np.random.default_rng(0)
     X = rng.random((5000, 50))
     Y = rng.random((5000, 10))
     net = fb.MLP([50, 64, 32, 10], hidden="relu", output="identity", seed=0)
-    optimizer = {"sgd": fb.SGD(lr=0.01), "adam": fb.Adam(lr=1e-3), "momentum": fb.SGD(lr=0.01, momentum=0.9)}[opt]
+    optimizer = {"sgd": fb.SGD(lr=0.01), "adam": fb.Adam(lr=1e-3),
+                 "momentum": fb.SGD(lr=0.01, momentum=0.9)}[opt]
     gc.collect()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]

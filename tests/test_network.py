@@ -41,7 +41,8 @@ def test_params_setter_copies_in_place_and_checks():
         net.params = np.full(net.n_params, np.nan)
 
 
-@pytest.mark.parametrize("init", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "uniform"])
+@pytest.mark.parametrize("init", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                                  "uniform"])
 def test_init_schemes_have_the_documented_scale(init):
     net = fb.MLP([400, 300, 10], init=init, init_scale=0.25, seed=1)
     w = net.weights[0]
@@ -84,7 +85,8 @@ def test_pickle_round_trip_keeps_parameters_and_views():
     clone.weights[0][0, 0] = 99.0
     assert clone.params[0] == 99.0 and net.params[0] != 99.0
     X = np.random.default_rng(0).normal(size=(5, 3))
-    np.testing.assert_array_equal(clone.copy().forward(X), pickle.loads(pickle.dumps(clone)).forward(X))
+    np.testing.assert_array_equal(clone.copy().forward(X),
+                                  pickle.loads(pickle.dumps(clone)).forward(X))
 
 
 # --- forward, loss, gradients against the reference ----------------------------
@@ -98,12 +100,14 @@ def test_forward_loss_gradients_match_reference(hidden, output, loss, dtype):
     W, b = ref_params(net)
     acts = ref_activations(net)
     tol = tolerance(dtype)
-    np.testing.assert_allclose(net.forward(X), ref.forward(W, b, acts, X.astype(dtype).astype(float))[-1],
+    np.testing.assert_allclose(net.forward(X),
+                               ref.forward(W, b, acts, X.astype(dtype).astype(float))[-1],
                                rtol=tol * 10, atol=tol)
     Xd = X.astype(dtype).astype(float)
     Td = T.astype(dtype).astype(float)
     for alpha in (0.0, 0.3):
-        assert net.loss(X, T, alpha=alpha) == pytest.approx(ref.loss(W, b, acts, loss, Xd, Td, alpha), rel=tol * 10)
+        assert net.loss(X, T, alpha=alpha) == pytest.approx(
+            ref.loss(W, b, acts, loss, Xd, Td, alpha), rel=tol * 10)
         dW, db = net.gradients(X, T, alpha=alpha)
         rW, rb = ref.gradients(W, b, acts, loss, Xd, Td, alpha)
         for got, want in zip(dW + db, rW + rb):
@@ -141,10 +145,13 @@ def test_data_larger_than_one_pass_is_processed_in_chunks(monkeypatch):
     monkeypatch.setattr(network, "rows_per_pass",
                         lambda n, units, minimum=1: min(n, 37))  # 1000 = 27 * 37 + 1
     W, b = ref_params(net)
-    np.testing.assert_allclose(net.forward(X), ref.forward(W, b, ref_activations(net), X)[-1], rtol=1e-12)
-    assert net.loss(X, T) == pytest.approx(ref.loss(W, b, ref_activations(net), "squared", X, T), rel=1e-12)
+    np.testing.assert_allclose(net.forward(X), ref.forward(W, b, ref_activations(net), X)[-1],
+                               rtol=1e-12)
+    assert net.loss(X, T) == pytest.approx(ref.loss(W, b, ref_activations(net), "squared", X, T),
+                                           rel=1e-12)
     dW, db = net.gradients(X, T)
-    for got, want in zip(dW + db, sum(ref.gradients(W, b, ref_activations(net), "squared", X, T), [])):
+    for got, want in zip(dW + db,
+                         sum(ref.gradients(W, b, ref_activations(net), "squared", X, T), [])):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
 
 
@@ -209,7 +216,8 @@ def test_weighted_loss_and_gradients(output, loss, dtype):
 def test_weighted_gradients_match_finite_differences():
     net = make_net([3, 4, 2], "sigmoid", "exp", "poisson", scale=0.5)
     rng = np.random.default_rng(2)
-    X, T, w = rng.normal(size=(5, 3)), rng.poisson(2.0, (5, 2)).astype(float), rng.uniform(0.1, 2, 5)
+    X, T, w = (rng.normal(size=(5, 3)), rng.poisson(2.0, (5, 2)).astype(float),
+               rng.uniform(0.1, 2, 5))
     dW, db = net.gradients(X, T, 0.1, sample_weight=w)
     analytic = np.concatenate([np.concatenate([a.ravel(), c]) for a, c in zip(dW, db)])
     flat, h = net.params, 1e-6
@@ -275,7 +283,8 @@ def test_saturated_outputs_give_a_large_finite_cross_entropy():
     assert np.isfinite(binary.loss([[1.0]], [0.0])) and binary.loss([[1.0]], [0.0]) > 700
 
 
-@pytest.mark.parametrize("kind", ["readonly", "noncontiguous", "fortran", "int", "bool", "float16", "list"])
+@pytest.mark.parametrize("kind", ["readonly", "noncontiguous", "fortran", "int", "bool", "float16",
+                                  "list"])
 def test_any_layout_and_numeric_dtype_is_read_correctly(kind, dtype):
     net = make_net([3, 4, 2], "sigmoid", "identity", "squared", dtype=dtype)
     rng = np.random.default_rng(0)
@@ -313,7 +322,8 @@ def test_any_layout_and_numeric_dtype_is_read_correctly(kind, dtype):
     (dict(layer_sizes=[3, 2, 2, 1], hidden=["relu"]), "1 activations for 2 hidden layers"),
     (dict(layer_sizes=[3, 2, 1], output="gelu"), "unknown output activation"),
     (dict(layer_sizes=[3, 2, 1], loss="hinge"), "unknown loss 'hinge'"),
-    (dict(layer_sizes=[3, 2, 1], output="identity", loss="cross_entropy"), "needs output='softmax'"),
+    (dict(layer_sizes=[3, 2, 1], output="identity", loss="cross_entropy"),
+     "needs output='softmax'"),
     (dict(layer_sizes=[3, 2, 1], output="softmax"), "at least 2 units"),
     (dict(layer_sizes=[3, 2, 1], init="orthogonal"), "unknown init"),
     (dict(layer_sizes=[3, 2, 1], init_scale=-1), "init_scale"),

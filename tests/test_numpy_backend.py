@@ -79,7 +79,8 @@ def test_topology_matches_the_compiled_one(sizes, acts, loss):
 
 @pytest.mark.parametrize("args", [
     ([3], [], 0), ([3, 0, 1], [1, 1], 0), ([[3, 2]], [1], 0), ([3, 2, 1], [1], 0),
-    ([3, 2, 1], [1, 9], 0), ([3, 2, 1], [1, -1], 0), ([3, 2, 1], [4, 1], 0), ([3, 2, 1], [1, 1], 7)])
+    ([3, 2, 1], [1, 9], 0), ([3, 2, 1], [1, -1], 0), ([3, 2, 1], [4, 1], 0),
+    ([3, 2, 1], [1, 1], 7)])
 def test_topology_refuses_what_the_compiled_one_refuses(args):
     with pytest.raises(ValueError) as compiled:
         K.Topology(*args)
@@ -255,7 +256,8 @@ def train_both(tops, params, X, Y, w, batch_size, rule, epochs, rates, shuffle, 
         s1, s2 = (np.zeros_like(p) if k > i else p[:0] for i in range(2))
         results, t0 = [], 0
         for e in range(epochs):
-            order = np.random.default_rng([7, e]).permutation(n).astype(np.intp) if shuffle else None
+            order = (np.random.default_rng([7, e]).permutation(n).astype(np.intp) if shuffle
+                     else None)
             lr = rates(t0, n_steps)
             results.append(run(top, p, grads, s1, s2, X, Y, w, order, batch_size, rule, lr, t0,
                                hyper, alpha, l2_per_weight))
@@ -309,8 +311,9 @@ def test_epoch_plan_stops_where_the_compiled_one_stops(batch_size, dtype):
     # through some epoch; both stop at the same step, before its update
     tops, params, X, Y, _ = make_problem([3, 8, 1], "identity", "identity", "squared", 20, dtype)
     X, Y = X * 10, Y * 100
-    kwargs = dict(batch_size=batch_size or 20, rule=Rule.MOMENTUM, rates=lambda t0, n: np.array([0.02]),
-                  shuffle=False, alpha=0.01, l2_per_weight=False)
+    kwargs = dict(batch_size=batch_size or 20, rule=Rule.MOMENTUM,
+                  rates=lambda t0, n: np.array([0.02]), shuffle=False, alpha=0.01,
+                  l2_per_weight=False)
     (want, *_), (got, *_) = train_both(tops, params, X, Y, None, epochs=60, **kwargs)
     stops = [i for i, r in enumerate(want) if r[0] != Status.OK]
     assert stops and [i for i, r in enumerate(got) if r[0] != Status.OK][:1] == stops[:1]
@@ -342,7 +345,8 @@ def test_epoch_plan_follows_the_reference_trainer(batch_size):
     tops, params, X, Y, w = make_problem([4, 5, 3], "tanh", "softmax", "cross_entropy", 10,
                                          np.float64, weighted=True)
     nt = tops[1]
-    p, grads, s1, s2 = params.copy(), np.empty_like(params), np.zeros_like(params), np.zeros_like(params)
+    p, grads = params.copy(), np.empty_like(params)
+    s1, s2 = np.zeros_like(params), np.zeros_like(params)
     plan = NP.EpochPlan(nt, p, grads, s1, s2, X, Y, w, batch_size, Rule.ADAM, 1e-8, 0.9, 0.999,
                         False, 0.05, True, None, None, None)
     t0, losses = 0, []
@@ -353,11 +357,14 @@ def test_epoch_plan_follows_the_reference_trainer(batch_size):
         t0 += updates
         losses.append((loss_sum + 0.5 * 0.05 * sq_sum) / 10)
     W, b = (list(a) for a in NP._layers(nt, params.copy()))
-    want = NP.train(W, b, ["tanh", "softmax"], "cross_entropy", X, Y, NP.ReferenceOptimizer("adam", 0.01),
-                    epochs=2, batch_size=batch_size, alpha=0.05, sample_weight=w, l2_per_weight=True,
+    want = NP.train(W, b, ["tanh", "softmax"], "cross_entropy", X, Y,
+                    NP.ReferenceOptimizer("adam", 0.01), epochs=2, batch_size=batch_size,
+                    alpha=0.05, sample_weight=w, l2_per_weight=True,
                     orders=[np.random.default_rng([3, e]).permutation(10) for e in range(2)])
     np.testing.assert_allclose(losses, want, rtol=1e-12)
-    np.testing.assert_allclose(p, np.concatenate([np.concatenate([a.ravel(), c]) for a, c in zip(W, b)]),
+    np.testing.assert_allclose(p,
+                               np.concatenate([np.concatenate([a.ravel(), c])
+                                               for a, c in zip(W, b)]),
                                rtol=1e-10, atol=1e-13)
 
 

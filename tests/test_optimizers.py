@@ -43,7 +43,8 @@ def kernel_steps(opt, p, grads, dtype=np.float64):
     eps, h1, h2, eps_hat = opt.hyper
     for g in grads:
         (lr,) = opt.rates(1)
-        _kernels.active().update(opt.rule, p, g.astype(dtype), s1, s2, lr, eps, h1, h2, eps_hat, t=opt.t + 1)
+        _kernels.active().update(opt.rule, p, g.astype(dtype), s1, s2, lr, eps, h1, h2, eps_hat,
+                                 t=opt.t + 1)
         opt.t += 1
         out.append(p.astype(np.float64))
     return out
@@ -109,7 +110,8 @@ def test_adam_eps_hat_is_the_papers_efficient_form(problem):
     want = reference_steps("adam", p0, grads, 0.01, eps=1e-3, eps_hat=True)
     for mine, p in zip(got, want):
         np.testing.assert_allclose(mine, p, rtol=1e-13)
-    assert not np.allclose(got[-1], kernel_steps(fb.Adam(lr=0.01, eps=1e-3), p0, grads)[-1], rtol=1e-6)
+    assert not np.allclose(got[-1], kernel_steps(fb.Adam(lr=0.01, eps=1e-3), p0, grads)[-1],
+                           rtol=1e-6)
 
 
 def test_learning_rate_schedule_drives_the_steps(problem):

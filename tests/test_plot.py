@@ -64,7 +64,8 @@ def test_decision_boundary_of_a_single_sigmoid_output():
     net.weights[0][...] = [[1], [1]]
     net.biases[0][...] = [-1]   # class 1 where x0 + x1 > 1
     X = np.array([[0.0, 0.0], [1.0, 1.0]])
-    regions = plot.decision_boundary(net, X, [0, 1], resolution=11, padding=0.0).axes[0].images[0].get_array()
+    regions = plot.decision_boundary(net, X, [0, 1], resolution=11,
+                                     padding=0.0).axes[0].images[0].get_array()
     g = np.linspace(0, 1, 11)
     expected = (g[None, :] + g[:, None] > 1 + 1e-12).astype(int)
     off_line = np.abs(g[None, :] + g[:, None] - 1) > 1e-9
@@ -108,11 +109,14 @@ def test_regularization_grid_trains_every_cell():
                                                   "hidden 8, alpha 0", "hidden 8, alpha 0.1"]
     # the last cell, trained independently
     net = fb.MLP([2, 8, 2], hidden="tanh", output="softmax", loss="cross_entropy", seed=0)
-    net.fit(X, y, optimizer=fb.Adam(lr=0.01), epochs=20, batch_size=32, alpha=0.1, shuffle=True, seed=0)
+    net.fit(X, y, optimizer=fb.Adam(lr=0.01), epochs=20, batch_size=32, alpha=0.1, shuffle=True,
+            seed=0)
     acc = (net.forward(X).argmax(1) == y).mean()
     assert titles[3].endswith(f"acc {acc:.2f}")
-    g0 = np.linspace(X[:, 0].min() - 0.25 * np.ptp(X[:, 0]), X[:, 0].max() + 0.25 * np.ptp(X[:, 0]), 20)
-    g1 = np.linspace(X[:, 1].min() - 0.25 * np.ptp(X[:, 1]), X[:, 1].max() + 0.25 * np.ptp(X[:, 1]), 20)
+    g0 = np.linspace(X[:, 0].min() - 0.25 * np.ptp(X[:, 0]),
+                     X[:, 0].max() + 0.25 * np.ptp(X[:, 0]), 20)
+    g1 = np.linspace(X[:, 1].min() - 0.25 * np.ptp(X[:, 1]),
+                     X[:, 1].max() + 0.25 * np.ptp(X[:, 1]), 20)
     gx, gy = np.meshgrid(g0, g1)
     want = net.forward(np.c_[gx.ravel(), gy.ravel()]).argmax(1).reshape(20, 20)
     np.testing.assert_array_equal(fig.axes[3].images[0].get_array(), want)
@@ -129,8 +133,9 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
 
 
 def test_headless_plotting_uses_agg(tmp_path):
-    code = ("import fastbp as fb, fastbp.plot as p, matplotlib; h = fb.History(); h.loss = [1.0, 0.5]; "
-            "p.loss_curve(h).savefig('x.png'); print(matplotlib.get_backend())")
+    code = ("import fastbp as fb, fastbp.plot as p, matplotlib; h = fb.History(); "
+            "h.loss = [1.0, 0.5]; p.loss_curve(h).savefig('x.png'); "
+            "print(matplotlib.get_backend())")
     out = run_python(["-c", code], tmp_path, env_drop=("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND"))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().lower() == "agg"

@@ -13,7 +13,8 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 
 import fastbp as fb  # noqa: E402
 
-SETTINGS = settings(max_examples=int(os.environ.get("FASTBP_HYPOTHESIS_EXAMPLES", 100)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=int(os.environ.get("FASTBP_HYPOTHESIS_EXAMPLES", 100)),
+                    deadline=None, suppress_health_check=[HealthCheck.too_slow])
 INPUT_ERRORS = (ValueError, TypeError)
 
 dtypes = st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.int8, np.uint8,
@@ -47,9 +48,11 @@ def networks(draw):
 
 
 @SETTINGS
-@given(sizes=st.lists(st.one_of(st.integers(-3, 6), st.floats(-2, 5), st.none(), st.text(max_size=2)),
+@given(sizes=st.lists(st.one_of(st.integers(-3, 6), st.floats(-2, 5), st.none(),
+                                st.text(max_size=2)),
                       max_size=5),
-       hidden=st.one_of(st.sampled_from(["sigmoid", "tanh", "relu", "identity", "softmax", "exp", ""]),
+       hidden=st.one_of(st.sampled_from(["sigmoid", "tanh", "relu", "identity", "softmax", "exp",
+                                         ""]),
                         st.integers()),
        output=st.sampled_from(["sigmoid", "softmax", "identity", "tanh", "relu", "exp", "bogus"]),
        loss=st.sampled_from(["squared", "cross_entropy", "poisson", "hinge"]),
@@ -103,7 +106,8 @@ def test_loss_and_gradients_are_finite_results_or_clear_errors(net, X, Y, alpha,
 def test_fit_trains_or_refuses_and_never_corrupts(net, X, Y, batch_size, epochs, lr, opt, shuffle):
     before = net.params.copy()
     try:
-        optimizer = {"sgd": fb.SGD, "adagrad": fb.AdaGrad, "rmsprop": fb.RMSprop, "adam": fb.Adam}.get(
+        classes = {"sgd": fb.SGD, "adagrad": fb.AdaGrad, "rmsprop": fb.RMSprop, "adam": fb.Adam}
+        optimizer = classes.get(
             opt, lambda lr: fb.SGD(lr=lr, momentum=0.9, nesterov=opt == "nesterov"))(lr=lr)
         history = net.fit(X, Y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
                           shuffle=shuffle, seed=0)
@@ -122,7 +126,8 @@ def test_fit_trains_or_refuses_and_never_corrupts(net, X, Y, batch_size, epochs,
 
 @SETTINGS
 @given(kwargs=st.dictionaries(st.sampled_from(["lr", "momentum", "decay", "beta1", "beta2", "eps"]),
-                              values | st.integers(-2, 2) | st.none() | st.text(max_size=1), max_size=3),
+                              values | st.integers(-2, 2) | st.none() | st.text(max_size=1),
+                              max_size=3),
        cls=st.sampled_from([fb.SGD, fb.AdaGrad, fb.RMSprop, fb.Adam]))
 def test_optimizers_accept_valid_and_refuse_invalid_hyperparameters(kwargs, cls):
     try:

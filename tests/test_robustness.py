@@ -96,7 +96,8 @@ def test_parallel_threads_give_the_same_results_as_one_after_another():
 
     sequential = [train(s) for s in range(4)]
     parallel = [None] * 4
-    threads = [threading.Thread(target=lambda s=s: parallel.__setitem__(s, train(s))) for s in range(4)]
+    threads = [threading.Thread(target=lambda s=s: parallel.__setitem__(s, train(s)))
+               for s in range(4)]
     for t in threads:
         t.start()
     for t in threads:

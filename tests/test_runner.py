@@ -56,9 +56,8 @@ def test_a_stop_request_is_the_sessions_outcome_and_every_callback_sees_the_epoc
 
 def test_the_original_error_wins_over_a_failing_on_train_end():
     rec = Recorder(fail_on_end=True)
-    with pytest.raises(RuntimeError, match="original"):
-        with CallbackList([rec], None, None).session({}):
-            raise RuntimeError("original")
+    with pytest.raises(RuntimeError, match="original"), CallbackList([rec], None, None).session({}):
+        raise RuntimeError("original")
     assert rec.events[-1] == (0, "error")
 
 

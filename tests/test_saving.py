@@ -53,7 +53,8 @@ def test_the_name_is_used_as_given_and_nothing_else_is_left_behind(tmp_path):
     np.testing.assert_array_equal(fb.load(tmp_path / "m.fastbp").params, net.params)
 
 
-@pytest.mark.parametrize("make_opt", OPTIMIZERS, ids=["sgd", "nesterov", "adagrad", "rmsprop", "adam"])
+@pytest.mark.parametrize("make_opt", OPTIMIZERS,
+                         ids=["sgd", "nesterov", "adagrad", "rmsprop", "adam"])
 def test_a_saved_model_resumes_training_bit_identically(tmp_path, make_opt, dtype):
     net, X, y = _problem()
     net = fb.MLP([2, 7, 3], hidden="tanh", output="softmax", loss="cross_entropy", seed=0,
@@ -200,7 +201,8 @@ def test_a_flipped_byte_anywhere_is_refused_or_harmless(saved):
     (lambda h: h["model"].update(layer_sizes=[2, 7, 4]), "'params' has shape"),
     (lambda h: h["model"].update(dtype="float32"), "'params' has shape .* dtype float64"),
     (lambda h: h["model"].update(output="softmax2"), "invalid model description"),
-    (lambda h: h["optimizer"].update({"class": "os.system"}), "unknown optimizer class 'os.system'"),
+    (lambda h: h["optimizer"].update({"class": "os.system"}),
+     "unknown optimizer class 'os.system'"),
     (lambda h: h["optimizer"]["params"].update(beta1=2.0), "invalid optimizer Adam.*beta1"),
     (lambda h: h["optimizer"]["params"].update(command="rm"), "invalid optimizer Adam"),
     (lambda h: h["optimizer"]["lr"].update({"class": "Lambda"}), "unknown schedule class 'Lambda'"),
@@ -227,7 +229,8 @@ def test_future_versions_are_a_value_error_subclass(saved):
 @pytest.mark.parametrize("edit,match", [
     (lambda a: a.pop("params"), "no 'params' array"),
     (lambda a: a.update(params=np.full_like(a["params"], np.nan)), "'params' contains NaN"),
-    (lambda a: a.update(optimizer_state_1=a["optimizer_state_1"][:-1]), "'optimizer_state_1' has shape"),
+    (lambda a: a.update(optimizer_state_1=a["optimizer_state_1"][:-1]),
+     "'optimizer_state_1' has shape"),
     (lambda a: a.update(header=np.array(["{}"])), "not a fastbp model file"),
     (lambda a: a.update(header=np.frombuffer(b"[1, 2]", np.uint8)), "names format None"),
     (lambda a: a.update(header=np.frombuffer(b"{'a'", np.uint8)), "header is not valid JSON"),

@@ -21,18 +21,22 @@ def test_schedule_values(sched, t, expected):
 
 def test_rates_count_steps_or_epochs():
     per_step = S.InverseTimeDecay(1.0, k=1.0)
-    np.testing.assert_allclose(per_step.rates(first_step=10, n_steps=3, epoch=99), [1 / 11, 1 / 12, 1 / 13])
+    np.testing.assert_allclose(per_step.rates(first_step=10, n_steps=3, epoch=99),
+                               [1 / 11, 1 / 12, 1 / 13])
     per_epoch = S.InverseTimeDecay(1.0, k=1.0, per="epoch")
     # the same rate for every step of the epoch comes back once
     np.testing.assert_allclose(per_epoch.rates(first_step=10, n_steps=3, epoch=2), [1 / 3])
     np.testing.assert_allclose(S.Constant(0.2).rates(first_step=10, n_steps=3, epoch=2), [0.2])
     # StepDecay counts epochs unless told otherwise
     assert S.StepDecay(1.0, 0.5, 2).per == "epoch"
-    np.testing.assert_allclose(S.StepDecay(1.0, 0.5, 2, per="step").rates(0, 5, 0), [1, 1, 0.5, 0.5, 0.25])
+    np.testing.assert_allclose(S.StepDecay(1.0, 0.5, 2, per="step").rates(0, 5, 0),
+                               [1, 1, 0.5, 0.5, 0.25])
 
 
-@pytest.mark.parametrize("sched", [S.Constant(0.1), S.StepDecay(0.1, 0.3, 4), S.ExponentialDecay(0.1, 0.01),
-                                   S.InverseTimeDecay(0.1, 0.2, per="epoch"), S.InverseScaling(0.1, 0.25)])
+@pytest.mark.parametrize("sched", [S.Constant(0.1), S.StepDecay(0.1, 0.3, 4),
+                                   S.ExponentialDecay(0.1, 0.01),
+                                   S.InverseTimeDecay(0.1, 0.2, per="epoch"),
+                                   S.InverseScaling(0.1, 0.25)])
 def test_schedules_pickle_and_compare(sched):
     clone = pickle.loads(pickle.dumps(sched))
     assert clone == sched and hash(clone) == hash(sched)
@@ -49,8 +53,10 @@ def test_schedules_pickle_and_compare(sched):
     (lambda: S.StepDecay(0.1, every=2.5), ValueError, "every"),
     (lambda: S.ExponentialDecay(0.1, k=-1), ValueError, "k must be a finite number >= 0"),
     (lambda: S.InverseScaling(0.1, power=float("nan")), ValueError, "power"),
-    (lambda: S.InverseTimeDecay(0.1, k=1, per="batch"), ValueError, "per must be 'step' or 'epoch'"),
-    (lambda: S.as_schedule("0.1"), TypeError, "lr must be a positive number or a fastbp.schedules.Schedule"),
+    (lambda: S.InverseTimeDecay(0.1, k=1, per="batch"), ValueError,
+     "per must be 'step' or 'epoch'"),
+    (lambda: S.as_schedule("0.1"), TypeError,
+     "lr must be a positive number or a fastbp.schedules.Schedule"),
 ])
 def test_bad_schedules_are_refused(make, err, match):
     with pytest.raises(err, match=match):

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.usefixtures("backend")
 OPTIMIZERS = [
     ("sgd", lambda lr: fb.SGD(lr=lr), {}),
     ("sgd", lambda lr: fb.SGD(lr=lr, momentum=0.9), dict(momentum=0.9)),
-    ("sgd", lambda lr: fb.SGD(lr=lr, momentum=0.8, nesterov=True), dict(momentum=0.8, nesterov=True)),
+    ("sgd", lambda lr: fb.SGD(lr=lr, momentum=0.8, nesterov=True),
+     dict(momentum=0.8, nesterov=True)),
     ("adagrad", lambda lr: fb.AdaGrad(lr=lr), {}),
     ("rmsprop", lambda lr: fb.RMSprop(lr=lr), {}),
     ("adam", lambda lr: fb.Adam(lr=lr), {}),
@@ -71,7 +72,8 @@ def test_fit_follows_a_schedule_step_by_step(kind, make, batch_size):
 def test_epoch_schedules_change_the_rate_between_epochs():
     net = make_net([2, 2, 1], "tanh", "identity", "squared")
     X, T = np.ones((4, 2)), np.zeros(4)
-    h = net.fit(X, T, optimizer=fb.SGD(lr=fb.schedules.StepDecay(0.1, factor=0.5, every=2)), epochs=5)
+    h = net.fit(X, T, optimizer=fb.SGD(lr=fb.schedules.StepDecay(0.1, factor=0.5, every=2)),
+                epochs=5)
     assert h.lr == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
 
 
@@ -87,7 +89,8 @@ def _spiral(n=60, seed=0):
     return X, np.r_[np.zeros(n, int), np.ones(n, int)]
 
 
-LEARNING_RATES = {"sgd": 1.0, "momentum": 0.3, "nesterov": 0.3, "adagrad": 1.0, "rmsprop": 0.03, "adam": 0.03}
+LEARNING_RATES = {"sgd": 1.0, "momentum": 0.3, "nesterov": 0.3, "adagrad": 1.0, "rmsprop": 0.03,
+                  "adam": 0.03}
 
 
 @pytest.mark.parametrize("opt_id", OPT_IDS)
@@ -106,8 +109,9 @@ def test_every_mode_and_optimizer_learns_xor(opt_id, batch_size):
 
 
 # learning rates for (stochastic, mini-batch, batch) found to learn the spiral
-SPIRAL_RATES = {"sgd": (0.03, 0.1, 0.3), "momentum": (0.003, 0.03, 0.1), "nesterov": (0.003, 0.03, 0.1),
-                "adagrad": (0.3, 0.3, 0.3), "rmsprop": (0.003, 0.03, 0.03), "adam": (0.003, 0.03, 0.03)}
+SPIRAL_RATES = {"sgd": (0.03, 0.1, 0.3), "momentum": (0.003, 0.03, 0.1),
+                "nesterov": (0.003, 0.03, 0.1), "adagrad": (0.3, 0.3, 0.3),
+                "rmsprop": (0.003, 0.03, 0.03), "adam": (0.003, 0.03, 0.03)}
 
 
 @pytest.mark.parametrize("hidden", ["tanh", "relu"])
@@ -128,9 +132,11 @@ def test_every_mode_and_optimizer_learns_the_spiral(hidden, opt_id, mode):
 
 def test_float32_training_follows_float64_within_rounding():
     X, y = _spiral(40)
-    nets = {d: fb.MLP([2, 8, 2], hidden="tanh", output="softmax", loss="cross_entropy", seed=5, dtype=d)
+    nets = {d: fb.MLP([2, 8, 2], hidden="tanh", output="softmax", loss="cross_entropy", seed=5,
+                      dtype=d)
             for d in ("float64", "float32")}
-    hist = {d: net.fit(X, y, optimizer=fb.Adam(lr=0.01), epochs=5, batch_size=8, shuffle=True, seed=1)
+    hist = {d: net.fit(X, y, optimizer=fb.Adam(lr=0.01), epochs=5, batch_size=8, shuffle=True,
+                       seed=1)
             for d, net in nets.items()}
     assert nets["float32"].params.dtype == np.float32
     np.testing.assert_allclose(nets["float32"].params, nets["float64"].params, rtol=1e-3, atol=1e-4)
@@ -188,14 +194,16 @@ def test_history_validation_loss_and_callbacks():
                 validation_data=(Xv, yv), callbacks=[record, StopAtThree()])
     assert h.epochs == 3 and len(h.val_loss) == 3 and len(h.lr) == 3
     assert [s[0] for s in seen] == [0, 1, 2]
-    for (epoch, logs, val), loss, val_loss in zip(seen, h.loss, h.val_loss):
-        assert logs["loss"] == loss and logs["val_loss"] == val_loss == pytest.approx(val, rel=1e-12)
+    for (_epoch, logs, val), loss, val_loss in zip(seen, h.loss, h.val_loss):
+        assert (logs["loss"] == loss
+                and logs["val_loss"] == val_loss == pytest.approx(val, rel=1e-12))
         assert logs["lr"] == 0.001
 
 
 def test_verbose_prints_one_line_per_epoch(capsys):
     X, y = _xor()
-    fb.MLP([2, 3, 1], seed=0).fit(X, y, epochs=3, verbose=2)  # verbose=True: tests/test_callbacks.py
+    # verbose=True: tests/test_callbacks.py
+    fb.MLP([2, 3, 1], seed=0).fit(X, y, epochs=3, verbose=2)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and lines[2].startswith("epoch 3/3 - loss ")
 
@@ -259,7 +267,8 @@ def test_lr_in_velocity_momentum_matches_the_reference_under_a_schedule(nesterov
     W, b = ref_params(net)
     sched = fb.schedules.InverseTimeDecay(0.1, k=0.3)
     ref.train(W, b, ref_activations(net), "squared", X, T,
-              ref.ReferenceOptimizer("sgd", 0.1, momentum=0.9, nesterov=nesterov, lr_in_velocity=True),
+              ref.ReferenceOptimizer("sgd", 0.1, momentum=0.9, nesterov=nesterov,
+                                     lr_in_velocity=True),
               epochs=2, batch_size=2, rates=sched)
     net.fit(X, T, optimizer=fb.SGD(lr=sched, momentum=0.9, nesterov=nesterov, lr_in_velocity=True),
             epochs=2, batch_size=2)
@@ -267,7 +276,8 @@ def test_lr_in_velocity_momentum_matches_the_reference_under_a_schedule(nesterov
         np.testing.assert_allclose(got, w, rtol=1e-12)
     # with a changing rate the two momentum forms part ways
     other = make_net([3, 4, 1], "tanh", "identity", "squared")
-    other.fit(X, T, optimizer=fb.SGD(lr=sched, momentum=0.9, nesterov=nesterov), epochs=2, batch_size=2)
+    other.fit(X, T, optimizer=fb.SGD(lr=sched, momentum=0.9, nesterov=nesterov), epochs=2,
+              batch_size=2)
     assert not np.allclose(other.params, net.params, rtol=1e-6)
 
 
@@ -298,7 +308,8 @@ def test_divergence_stops_with_a_clear_error_and_restores_the_last_good_epoch():
 def test_divergence_can_stop_quietly_for_sweeps():
     rng = np.random.default_rng(0)
     X, T = rng.normal(size=(20, 3)) * 10, rng.normal(size=(20, 1)) * 100
-    loud, quiet = (fb.MLP([3, 8, 1], hidden="identity", output="identity", seed=0) for _ in range(2))
+    loud, quiet = (fb.MLP([3, 8, 1], hidden="identity", output="identity", seed=0)
+                   for _ in range(2))
     with pytest.raises(fb.TrainingDiverged) as info:
         loud.fit(X, T, optimizer=fb.SGD(lr=0.02, momentum=0.9), epochs=50, batch_size=4)
     history = quiet.fit(X, T, optimizer=fb.SGD(lr=0.02, momentum=0.9), epochs=50, batch_size=4,
@@ -334,7 +345,8 @@ def test_an_update_that_overflows_the_parameters_is_undone():
     (dict(alpha=float("nan")), ValueError, "alpha"),
     (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
     (dict(validation_data=np.ones(3)), TypeError, "validation_data must be a pair"),
-    (dict(validation_data=(np.ones((2, 3)), np.ones(2))), ValueError, "X_val has 3 features per sample"),
+    (dict(validation_data=(np.ones((2, 3)), np.ones(2))), ValueError,
+     "X_val has 3 features per sample"),
     (dict(callbacks=[1]), TypeError, "callback must be callable"),
 ])
 def test_bad_fit_arguments_are_refused_before_training(kwargs, err, match):

@@ -133,7 +133,8 @@ def test_compute_agrees_with_the_unrounded_hand_computation(dtype):
     err6 = o6 * (1 - o6) ** 2
     v = worked_example.compute(dtype)
     tol = 1e-12 if dtype == np.float64 else 1e-6
-    np.testing.assert_allclose([v["I"][4], v["I"][5], v["I"][6]], [-0.7, 0.1, i6], rtol=tol, atol=tol)
+    np.testing.assert_allclose([v["I"][4], v["I"][5], v["I"][6]], [-0.7, 0.1, i6], rtol=tol,
+                               atol=tol)
     np.testing.assert_allclose([v["O"][4], v["O"][5], v["O"][6]], [o4, o5, o6], rtol=tol)
     np.testing.assert_allclose([v["Err"][6], v["Err"][5], v["Err"][4]],
                                [err6, o5 * (1 - o5) * err6 * -0.2, o4 * (1 - o4) * err6 * -0.3],

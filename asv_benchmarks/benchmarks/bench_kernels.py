@@ -39,4 +39,5 @@ class Update:
         self.rule = self.optimizers[optimizer]().rule  # the kernel's update rule
 
     def time_update(self, dtype, optimizer, n_params):
-        _kernels.active().update(self.rule, self.p, self.g, self.s1, self.s2, 1e-3, 1e-8, 0.9, 0.999)
+        _kernels.active().update(self.rule, self.p, self.g, self.s1, self.s2, 1e-3, 1e-8, 0.9,
+                                 0.999)

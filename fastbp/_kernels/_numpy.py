@@ -34,9 +34,9 @@ from fastbp._kernels._train import Status
 NAME = "numpy"
 
 __all__ = ["activate", "derivative", "forward", "example_losses", "loss", "gradients",
-           "ReferenceOptimizer", "train", "NAME", "Activation", "Loss", "Rule", "Status", "STATE_VECTORS",
-           "state_vectors", "Topology", "forward_dataset", "loss_dataset", "gradient_dataset",
-           "update", "EpochPlan"]
+           "ReferenceOptimizer", "train", "NAME", "Activation", "Loss", "Rule", "Status",
+           "STATE_VECTORS", "state_vectors", "Topology", "forward_dataset", "loss_dataset",
+           "gradient_dataset", "update", "EpochPlan"]
 
 
 class Topology:
@@ -125,14 +125,14 @@ def _weighted_sum(losses, weights):
     return float(np.sum(losses if weights is None else weights.astype(np.float64) * losses))
 
 
-def forward_dataset(top, params, X, out, acts):
+def forward_dataset(top, params, X, out, acts):  # noqa: ARG001 - compiled kernel's API
     """``out[...]`` = the network's output for every row of ``X``.
     ``acts`` (the compiled backend's scratch buffer) is ignored."""
     _check(top, params, X, out=out)
     out[...] = forward(*_layers(top, params), top.activations, X)[-1]
 
 
-def loss_dataset(top, params, X, Y, weights, acts):
+def loss_dataset(top, params, X, Y, weights, acts):  # noqa: ARG001 - compiled kernel's API
     """Sum over the rows of ``X`` of the per-example loss, each times its
     weight when ``weights`` is not None; no L2 term.  ``acts`` is ignored."""
     _check(top, params, X, Y, weights)
@@ -140,7 +140,8 @@ def loss_dataset(top, params, X, Y, weights, acts):
     return _weighted_sum(example_losses(top.activations[-1], top.loss, O, Y), weights)
 
 
-def gradient_dataset(top, params, X, Y, weights, grads, acts, deltas, alpha):
+# acts, deltas: unused, kept for the compiled kernel's API
+def gradient_dataset(top, params, X, Y, weights, grads, acts, deltas, alpha):  # noqa: ARG001
     """``grads[...]`` = gradient of the (weighted) mean loss over ``X`` +
     alpha/2 sum ||W||^2, in the layout of ``params``.
 
@@ -244,9 +245,10 @@ class EpochPlan:
     with ``l2_per_weight``, else ``alpha``.
     """
 
+    # acts, deltas, gather, check_every: unused, kept for the compiled EpochPlan's API
     def __init__(self, top, params, grads, s1, s2, X, Y, weights, batch_size, rule, eps,
-                 h1, h2, eps_hat, alpha, l2_per_weight, acts, deltas, gather,
-                 check_every=0):
+                 h1, h2, eps_hat, alpha, l2_per_weight, acts, deltas, gather,  # noqa: ARG002
+                 check_every=0):  # noqa: ARG002
         needed = state_vectors(rule)
         _check(top, params, X, Y, weights, grads=grads, s1=s1 if needed >= 1 else None,
                s2=s2 if needed >= 2 else None)

@@ -31,7 +31,7 @@ class Callback:
     def on_epoch_begin(self, epoch, logs):
         pass
 
-    def on_epoch_end(self, epoch, logs):
+    def on_epoch_end(self, epoch, logs):  # noqa: ARG002 - the callback protocol's signature
         return False
 
     def on_train_end(self, logs):
@@ -65,8 +65,8 @@ def as_callbacks(callbacks):
             out.append(_OnEpochEnd(cb))
         else:
             raise TypeError(
-                f"each callback must be callable as cb(epoch, logs), have on_epoch_end(epoch, logs), "
-                f"or be a fastbp.callbacks.Callback; got {cb!r}"
+                f"each callback must be callable as cb(epoch, logs), have "
+                f"on_epoch_end(epoch, logs), or be a fastbp.callbacks.Callback; got {cb!r}"
             )
     return out
 
@@ -155,7 +155,8 @@ class _Monitor:
         metrics = logs.get("metrics", ())
         if self.monitor not in metrics:
             hint = " (pass validation_data to fit)" if self.monitor.startswith("val_") else ""
-            raise ValueError(f"{who} monitors {self.monitor!r}, but fit logs only {list(metrics)}{hint}")
+            raise ValueError(
+                f"{who} monitors {self.monitor!r}, but fit logs only {list(metrics)}{hint}")
 
     def update(self, epoch, logs):
         """Record this epoch's value; True when it improves on the best."""

@@ -77,19 +77,20 @@ class CSVLogger(Callback):
     def on_train_begin(self, logs):
         self.columns = ["epoch"] + [k for k in ("loss", "val_loss", "lr") if k in logs["metrics"]]
         exists = self.append and os.path.exists(self.path) and os.path.getsize(self.path) > 0
-        self._file = open(self.path, "a" if self.append else "w", newline="")
+        # open across the epochs; on_train_end closes it
+        self._file = open(self.path, "a" if self.append else "w", newline="")  # noqa: SIM115
         self._writer = csv.writer(self._file, delimiter=self.separator)
         if not exists:
             self._writer.writerow(self.columns)
 
-    def on_epoch_end(self, epoch, logs):
+    def on_epoch_end(self, epoch, logs):  # noqa: ARG002 - the callback protocol's signature
         row = {"epoch": self.optimizer.epochs, **logs}
         self._writer.writerow([repr(row[c]) if isinstance(row[c], float) else row[c]
                                for c in self.columns])
         self._file.flush()  # rows survive a crash or an interrupt
         return False
 
-    def on_train_end(self, logs):
+    def on_train_end(self, logs):  # noqa: ARG002 - the callback protocol's signature
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -144,7 +145,7 @@ class ProgressBar(Callback):
             self._tqdm.write(line, file=self.file or sys.stdout)
         return False
 
-    def on_train_end(self, logs):
+    def on_train_end(self, logs):  # noqa: ARG002 - the callback protocol's signature
         if self._tqdm is not None:
             self._tqdm.close()
             self._tqdm = None

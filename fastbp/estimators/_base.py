@@ -121,7 +121,8 @@ class BaseMLP(BaseEstimator):
         saved = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
         net, opt = saved.get("_net"), saved.get("_optimizer")
         params = net.params.copy() if net is not None else None
-        opt_saved = (dict(opt.__dict__), [s.copy() for s in opt._state]) if opt is not None else None
+        opt_saved = ((dict(opt.__dict__), [s.copy() for s in opt._state]) if opt is not None
+                     else None)
         try:
             yield
         except BaseException:
@@ -171,7 +172,7 @@ class BaseMLP(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         first = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate(X, y, reset=first)
-        Y = self._encode_targets(y, incremental, first)
+        Y = self._encode_targets(y, incremental)
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"y has {Y.shape[0]} samples but X has {X.shape[0]}")
         rs = check_random_state(self.random_state)
@@ -214,7 +215,7 @@ class BaseMLP(BaseEstimator):
         the weights then the intercepts drawn uniformly within
         +-sqrt(factor / (fan_in + fan_out)), factor 2 for logistic units and 6
         otherwise, from the same random stream."""
-        output, loss, self.out_activation_ = self._output(Y)
+        output, loss, self.out_activation_ = self._output()
         sizes = [X.shape[1], *hidden, Y.shape[1]]
         net = MLP(sizes, hidden=HIDDEN[self.activation], output=output, loss=loss,
                   init="zeros" if not hidden else "uniform", dtype=X.dtype, seed=0)

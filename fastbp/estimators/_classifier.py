@@ -58,12 +58,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     _score_function = staticmethod(accuracy_score)
 
-    def _output(self, Y):
+    def _output(self):
         if self._label_binarizer.y_type_ == "multiclass":
             return "softmax", "cross_entropy", "softmax"
         return "sigmoid", "cross_entropy", "logistic"
 
-    def _encode_targets(self, y, incremental, first):
+    def _encode_targets(self, y, incremental):
         """Labels -> 0/1 indicator columns, as scikit-learn's LabelBinarizer
         (one column for two classes)."""
         check_classification_targets(y)

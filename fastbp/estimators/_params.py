@@ -38,7 +38,8 @@ def _one_of(choices, or_instance=None, what=""):
 
 
 def _hidden_layer_sizes(name, value):
-    sizes = [value] if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    sizes = ([value] if isinstance(value, numbers.Integral) and not isinstance(value, bool)
+             else value)
     return check_layer_sizes(name, sizes, 0)
 
 

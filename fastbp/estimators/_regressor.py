@@ -28,18 +28,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _score_function = staticmethod(r2_score)
 
-    def _output(self, Y):
+    def _output(self):
         if self.loss == "poisson":
             return "exp", "poisson", "exp"
         return "identity", "squared", "identity"
 
-    def _encode_targets(self, y, incremental, first):
+    def _encode_targets(self, y, incremental):  # noqa: ARG002 - the hook's signature (BaseMLP)
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
     def _encode_val(self, y_val):
         return y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
 
-    def _class_weights(self, y, sw, dtype):
+    def _class_weights(self, y, sw, dtype):  # noqa: ARG002 - the hook's signature (BaseMLP)
         return sw
 
     @available_if(lambda est: est._stochastic)

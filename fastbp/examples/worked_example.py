@@ -132,14 +132,17 @@ def tables(v):
                         f"{new[name]:.6f}"])
 
     return "\n\n".join([
-        _table("Net input and output (forward pass): I_j = sum_i w_ij O_i + b_j, O_j = 1/(1 + e^-I_j)",
+        _table("Net input and output (forward pass): I_j = sum_i w_ij O_i + b_j, "
+               "O_j = 1/(1 + e^-I_j)",
                ["unit j", "net input I_j", "O_j computed as", "output O_j"], forward),
         _table("Error of each unit (backward pass): Err_j = O_j(1 - O_j)(T_j - O_j) at the output, "
                "Err_j = O_j(1 - O_j) sum_k Err_k w_jk below it",
-               ["unit j", "computed as (slides' rounded values)", "Err_j", "fastbp, unrounded"], errors),
+               ["unit j", "computed as (slides' rounded values)", "Err_j", "fastbp, unrounded"],
+               errors),
         "  The slides compute Err6 from O6 rounded to 0.474, which gives 0.1311; the unrounded\n"
         f"  value is {Err[6]:.5f}.",
-        _table(f"Weight and bias updates (eta = {LEARNING_RATE}): w_ij += eta Err_j O_i, b_j += eta Err_j",
+        _table(f"Weight and bias updates (eta = {LEARNING_RATE}): w_ij += eta Err_j O_i, "
+               "b_j += eta Err_j",
                ["weight or bias", "computed as", "new value", "fastbp, unrounded"], updates),
         "  Gradient descent on E = 1/2 (o - t)^2 is the same update: dE/dw_ij = -Err_j O_i.",
     ])
@@ -148,8 +151,8 @@ def tables(v):
 def main(dtype="float64"):
     """Print the worked example's three tables; returns the updated network."""
     values = compute(dtype)
-    print(f"Worked example (Han & Kamber, fig. 9.5): 3-2-1 sigmoid network, x = (1, 0, 1), target 1, "
-          f"eta = {LEARNING_RATE}, {np.dtype(dtype).name}\n")
+    print(f"Worked example (Han & Kamber, fig. 9.5): 3-2-1 sigmoid network, x = (1, 0, 1), "
+          f"target 1, eta = {LEARNING_RATE}, {np.dtype(dtype).name}\n")
     print(tables(values))
     return values["net"]
 
