@@ -3,12 +3,10 @@ its 'invscaling' rate as a schedule, and its per-epoch bookkeeping,
 tol/n_iter_no_change stopping, 'adaptive' rate and best-weights restore as
 callbacks.  Each follows ``sklearn/neural_network/_multilayer_perceptron.py``
 step for step, so the estimators reproduce scikit-learn's curves."""
-import warnings
 
 import numpy as np
 
 from fastbp.callbacks import Callback
-from fastbp.estimators._sklearn import ConvergenceWarning
 from fastbp.schedules import Constant, Schedule
 
 
@@ -69,9 +67,9 @@ class Stopping(Callback):
     ``score`` is a function returning the validation score (early stopping).
     """
 
-    def __init__(self, estimator, score, adaptive, warn_at_max_iter):
-        self.est, self.score = estimator, score
-        self.adaptive, self.warn_at_max_iter = adaptive, warn_at_max_iter
+    def __init__(self, estimator, score, adaptive):
+        self.est, self.score, self.adaptive = estimator, score, adaptive
+        self.ran_out = False
 
     def on_train_begin(self, logs):
         if self.est.early_stopping:
@@ -129,10 +127,5 @@ class Stopping(Callback):
             return
         if est.early_stopping:
             np.copyto(est._net.params, est._best_params)
-        if logs["outcome"] == "completed" and self.warn_at_max_iter:
-            # stacklevel: on_train_end <- CallbackList._end <- CallbackList.__exit__ <-
-            # _runner.train <- fit_stochastic <- _fit <- fit <- the user's fit call (only
-            # fit warns here: partial_fit passes warn_at_max_iter=False)
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
-                f"the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=8)
+        # every epoch ran without the rule (or a callback) stopping training
+        self.ran_out = logs["outcome"] == "completed"

@@ -7,6 +7,7 @@ import warnings
 from fastbp._runner import Runner, train
 from fastbp.callbacks import as_callbacks
 from fastbp.estimators._policies import Bookkeeping, InvScalingRate, Stopping
+from fastbp.estimators._sklearn import ConvergenceWarning
 from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
 from fastbp.schedules import Constant, Schedule
 
@@ -102,10 +103,13 @@ def fit_stochastic(est, X, Y, sw, val, incremental, rs):
 
         def score():
             return est._score_validated(X_val, y_val, w_val)
-    callbacks = [Bookkeeping(est, n),
-                 Stopping(est, score, mode == "adaptive", warn_at_max_iter=not incremental),
-                 *as_callbacks(est.callbacks)]
+    stopping = Stopping(est, score, mode == "adaptive")
+    callbacks = [Bookkeeping(est, n), stopping, *as_callbacks(est.callbacks)]
     runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), est.alpha, est.shuffle,
                     rs, sw, l2_per_weight=True, loss_scale=est._loss_scale)
     est.n_iter_ = 0
     train(runner, 1 if incremental else est.max_iter, callbacks, validate)
+    if stopping.ran_out and not incremental:
+        # stacklevel: fit_stochastic <- _fit <- fit <- the user's fit call
+        warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
+                      f"the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
