@@ -1,9 +1,16 @@
 """Fixtures: the dtype and the kernel backend every parametrized test runs over.
 Helpers that tests import are in helpers.py."""
+import os
+
 import numpy as np
 import pytest
 
 from fastbp import _kernels
+
+# FASTBP_TEST_BACKENDS=baseline,avx2 limits the backends the backend fixture
+# runs over (CI's sanitized run has no use for the NumPy one); default: all
+_WANTED = os.environ.get("FASTBP_TEST_BACKENDS", "")
+BACKENDS = [b for b in _kernels.available() if not _WANTED or b in _WANTED.split(",")]
 
 
 @pytest.fixture(params=["float64", "float32"])
@@ -11,7 +18,7 @@ def dtype(request):
     return np.dtype(request.param)
 
 
-@pytest.fixture(params=_kernels.available())
+@pytest.fixture(params=BACKENDS)
 def backend(request):
     """Each kernel backend this machine runs (portable, AVX2, NumPy), in turn:
     the kernel, network, training and optimizer tests use it for every test."""
