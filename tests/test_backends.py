@@ -76,3 +76,16 @@ def test_a_network_follows_the_backend_in_use_and_pickles_without_it():
                 np.testing.assert_allclose(clone.forward(X), net.forward(X), rtol=1e-12)
     for backend in BACKENDS:
         np.testing.assert_allclose(results[backend], results["baseline"], rtol=1e-10)
+
+
+def test_a_network_pickled_by_fastbp_0_1_0_loads():
+    # 0.1.0 pickled the compiled Topology of the backend in use and no codes
+    net = fb.MLP([3, 4, 2], hidden="relu", output="softmax", loss="cross_entropy", seed=1)
+    state = net.__getstate__()
+    del state["_codes"]
+    state["_topology"] = _kernels.get("baseline").Topology([3, 4, 2], [3, 4], 1)
+    old = object.__new__(fb.MLP)
+    old.__setstate__(state)
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_array_equal(old.forward(X), net.forward(X))
+    assert old._codes == net._codes
