@@ -23,7 +23,9 @@ A plain function ``cb(epoch, logs)``, or any object with
 ``on_epoch_end(epoch, logs)``, works as an ``on_epoch_end``-only callback.
 
 Changing ``optimizer.lr`` in a callback takes effect from the next epoch: fit
-evaluates the schedule afresh at the start of every epoch.
+evaluates the schedule afresh at the start of every epoch.  The optimizer's
+other hyperparameters (momentum, betas, eps) are read once per fit, when the
+compiled plan is built: a change takes effect at the next fit.
 """
 from fastbp.callbacks._base import Callback, CallbackList
 from fastbp.callbacks._base import as_callbacks as as_callbacks  # for fastbp's own callers
