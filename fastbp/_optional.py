@@ -7,6 +7,7 @@ _PACKAGES = {
     "tqdm": ("tqdm", "progress"),
     "matplotlib": ("matplotlib", "plot"),
     "sklearn": ("scikit-learn", "sklearn"),
+    "PIL": ("pillow", "plot"),
 }
 
 

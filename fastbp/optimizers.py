@@ -95,6 +95,56 @@ class Optimizer:
         rate when it is the same for all of them)."""
         return self.lr.rates(self.t, n_steps, self.epochs)
 
+    # --- one step on any vector -------------------------------------------
+    def step(self, params, grad):
+        """Apply one update to ``params`` in place, as ``fit`` would.
+
+        The torch.optim habit for any flat vector: the same compiled update
+        rule, state vectors and schedule that ``fit`` uses, so a sequence of
+        ``step`` calls with a network's gradients follows the same trajectory
+        as full-batch training of that network.
+
+        Parameters
+        ----------
+        params : ndarray, shape (n,), float32 or float64
+            The vector to update: 1-D, C-contiguous and writable.  The state
+            (moments, update count) belongs to this array: stepping another
+            array, or training a network, starts afresh.
+        grad : ndarray, shape (n,), same dtype as ``params``
+            The gradient at ``params``; every entry finite.
+
+        Returns
+        -------
+        ndarray
+            ``params``, updated.
+
+        Notes
+        -----
+        The rate is the schedule's at update count ``self.t`` (then
+        incremented) and epoch ``self.epochs``.  ``step`` does not count
+        epochs: a schedule built with ``per="epoch"`` sees epoch 0 unless you
+        advance ``opt.epochs`` yourself (``opt.epochs += 1`` after each pass).
+
+        Examples
+        --------
+        >>> import numpy as np, fastbp as fb
+        >>> x = np.array([3.0, -2.0])
+        >>> opt = fb.SGD(lr=0.1)
+        >>> for _ in range(100):
+        ...     _ = opt.step(x, 2 * x)          # gradient of ||x||^2
+        >>> bool(np.abs(x).max() < 1e-8)
+        True
+        """
+        _check_step(params, grad)
+        grad = np.ascontiguousarray(grad)
+        s1, s2 = self._bind(params, params.shape[0], params.dtype)
+        lr = float(np.atleast_1d(self.rates(1))[0])
+        eps, h1, h2, eps_hat = self.hyper
+        _kernels.active().update(self.rule, params, grad, s1, s2, lr, eps, h1, h2, eps_hat,
+                                 t=self.t + 1)
+        self.t += 1
+        return params
+
     def _params(self):
         return {}
 
@@ -211,6 +261,28 @@ class Adam(Optimizer):
 
     def _params(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps, "eps_hat": self.eps_hat}
+
+
+def _check_step(params, grad):
+    """The errors of Optimizer.step's arguments, raised before any update."""
+    for name, a in (("params", params), ("grad", grad)):
+        if not isinstance(a, np.ndarray):
+            raise TypeError(f"{name} must be a numpy array, got {type(a).__name__}")
+        if a.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D array, got {a.ndim} dimensions")
+    if params.dtype not in (np.float32, np.float64):
+        raise TypeError(f"params must have dtype float32 or float64, got {params.dtype}")
+    if grad.dtype != params.dtype:
+        raise TypeError(f"grad must have the dtype of params ({params.dtype}), got {grad.dtype}")
+    if grad.shape != params.shape:
+        raise ValueError(f"grad must have the shape of params {params.shape}, got {grad.shape}")
+    if not params.flags.writeable:
+        raise ValueError("params must be writable (it is updated in place), got a read-only array")
+    if not params.flags.c_contiguous:
+        raise ValueError("params must be C-contiguous (it is updated in place); "
+                         "use np.ascontiguousarray and step that copy")
+    if not np.isfinite(grad).all():
+        raise ValueError("grad contains NaN or infinity")
 
 
 # Optimizers by name: the class and the arguments that differ from its

@@ -6,26 +6,13 @@ it.  Without a display (no DISPLAY or WAYLAND_DISPLAY on Linux, no MPLBACKEND
 set, pyplot not yet imported) the Agg backend is selected, so plotting works
 on servers and in CI.
 """
-import os
-import sys
-
 import numpy as np
 
-from fastbp._optional import require
+from fastbp._descent_plot import descent
+from fastbp._figures import pyplot as _pyplot
 
 __all__ = ["loss_curve", "decision_boundary", "compare_optimizers", "regularization_grid",
-           "default_optimizers"]
-
-
-def _pyplot():
-    mpl = require("matplotlib", "fastbp.plot")
-    headless = sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if headless and "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
-        mpl.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+           "default_optimizers", "descent"]
 
 
 def _axes(ax, **subplots):

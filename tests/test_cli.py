@@ -55,7 +55,8 @@ def _subparsers(parser):
 def test_help_is_complete_at_every_level(capsys):
     parser = cli.build_parser()
     commands = _subparsers(parser)
-    assert sorted(commands) == ["demo", "evaluate", "predict", "train", "worked-example"]
+    assert sorted(commands) == ["demo", "descent", "evaluate", "predict", "train",
+                                "worked-example"]
     with pytest.raises(SystemExit) as info:
         cli.main(["--help"])
     assert info.value.code == 0

@@ -8,7 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "user_guide.md"
 MODULES = ["fastbp", "fastbp.network", "fastbp.optimizers", "fastbp.schedules", "fastbp.training",
-           "fastbp.callbacks", "fastbp.saving", "fastbp.plot", "fastbp.datasets",
+           "fastbp.callbacks", "fastbp.saving", "fastbp.plot", "fastbp.descent", "fastbp.datasets",
            "fastbp.cli", "fastbp.cli.tables", "fastbp.cli.demo", "fastbp.examples.worked_example"]
 
 

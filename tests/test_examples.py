@@ -26,8 +26,8 @@ def in_tmp(tmp_path, monkeypatch):
 
 def test_every_example_is_tested_and_listed():
     scripts = sorted(p.stem for p in EXAMPLES.glob("*.py"))
-    assert scripts == ["compare_optimizers", "digits", "regression", "regularization_grid",
-                       "worked_example", "xor"]
+    assert scripts == ["compare_optimizers", "digits", "optimizer_race", "regression",
+                       "regularization_grid", "worked_example", "xor"]
     listing = (EXAMPLES / "README.md").read_text()
     assert all(f"`{s}.py`" in listing for s in scripts)
 
@@ -53,6 +53,23 @@ def test_compare_optimizers(capsys):
     assert set(final) == {"SGD", "momentum", "AdaGrad", "RMSprop", "Adam"}
     assert final["Adam"] < 0.1 and final["Adam"] < 0.2 * final["SGD"]
     assert Path("c.png").exists() and "final training loss" in capsys.readouterr().out
+
+
+def test_optimizer_race_momentum_and_adaptive_rates_win(capsys):
+    counts = load("optimizer_race").main(out=None)
+    printed = {line.split()[0]: int(line.split()[1])
+               for line in capsys.readouterr().out.splitlines()[1:]}
+    assert printed == counts and set(counts) == {"SGD", "momentum", "Nesterov", "AdaGrad", "Adam"}
+    # every fast optimizer needs less than half of plain gradient descent's steps
+    assert all(counts[name] < counts["SGD"] / 2 for name in counts if name != "SGD")
+    assert counts["SGD"] > 300
+
+
+def test_optimizer_race_draws_the_race(capsys):
+    pytest.importorskip("matplotlib")
+    load("optimizer_race").main(max_steps=600, out="race.png")
+    assert Path("race.png").read_bytes()[:4] == b"\x89PNG"
+    assert "figure written to race.png" in capsys.readouterr().out
 
 
 def test_regularization_grid(capsys):

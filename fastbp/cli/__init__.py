@@ -5,6 +5,7 @@
     fastbp train DATA --target COL    train on a CSV or .npz file and save the model
     fastbp predict MODEL DATA         write the model's predictions for DATA
     fastbp evaluate MODEL DATA        print the model's metrics on DATA
+    fastbp descent -o race.gif        optimizers racing down a loss surface (PNG or GIF)
 
 ``fastbp COMMAND --help`` describes every option.  :func:`main` runs a
 command line from Python; :func:`build_parser` is its argparse parser.

@@ -1,6 +1,8 @@
 """The command line's usage error and the argparse types of its values."""
 import argparse
 
+import numpy as np
+
 
 class CLIError(Exception):
     """A usage problem found after parsing (reported like argparse's errors)."""
@@ -50,3 +52,15 @@ def fraction(text):
 def column_list(text):
     """Comma-separated column names."""
     return [c.strip() for c in text.split(",")]
+
+
+def float_list(text):
+    """Comma-separated numbers ("-1.2,1")."""
+    try:
+        values = [float(t) for t in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers like -1.2,1, got {text!r}") from None
+    if not all(np.isfinite(values)):
+        raise argparse.ArgumentTypeError(f"expected finite numbers, got {text!r}")
+    return values

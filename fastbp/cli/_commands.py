@@ -1,4 +1,4 @@
-"""The commands of ``fastbp``: train, predict, evaluate, demo, worked-example,
+"""The commands of ``fastbp``: train, predict, evaluate, demo, worked-example, descent,
 and :func:`main`, which parses a command line and runs one."""
 import contextlib
 import csv
@@ -212,8 +212,40 @@ def cmd_worked_example(args):
     return 0
 
 
+def cmd_descent(args):
+    """``fastbp descent``: optimizer paths on a surface, as a PNG or an animated GIF."""
+    from fastbp.descent import SURFACES
+    from fastbp.optimizers import NAMED
+
+    surface = args.surface.lower()
+    if surface not in SURFACES:
+        raise CLIError(f"unknown --surface {args.surface!r}; choose from {', '.join(SURFACES)}")
+    names = [n.strip().lower() for n in args.optimizers.split(",") if n.strip()]
+    unknown = [n for n in names if n not in NAMED]
+    if unknown or not names:
+        raise CLIError(f"unknown --optimizers {','.join(unknown) or repr(args.optimizers)}; "
+                       f"choose from {', '.join(NAMED)}")
+    if args.start is not None and len(args.start) != SURFACES[surface].dim:
+        raise CLIError(f"--start needs {SURFACES[surface].dim} coordinates for {surface}")
+    if args.lr is not None and not args.lr > 0:
+        raise CLIError(f"--lr must be > 0, got {args.lr}")
+    animate = str(args.output).lower().endswith(".gif")
+    from fastbp.plot import descent
+
+    fig, found = descent(surface, x0=args.start, optimizers=names, steps=args.steps, lr=args.lr,
+                         view=args.view, animate=animate, path=args.output, fps=args.fps)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    for label, pts in found.items():
+        point = ", ".join(f"{v:.4g}" for v in pts[-1])
+        print(f"{label:<9} {len(pts) - 1:>5} steps, ends at ({point})")
+    print(f"{'animation' if animate else 'figure'} written to {args.output}")
+    return 0
+
+
 COMMANDS = {"demo": cmd_demo, "worked-example": cmd_worked_example, "train": cmd_train,
-            "predict": cmd_predict, "evaluate": cmd_evaluate}
+            "predict": cmd_predict, "evaluate": cmd_evaluate, "descent": cmd_descent}
 
 
 def main(argv=None):

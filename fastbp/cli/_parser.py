@@ -2,7 +2,14 @@
 import argparse
 
 from fastbp import __version__
-from fastbp.cli._arguments import column_list, fraction, int_list, non_negative_int, positive_int
+from fastbp.cli._arguments import (
+    column_list,
+    float_list,
+    fraction,
+    int_list,
+    non_negative_int,
+    positive_int,
+)
 from fastbp.cli._options import add_optimizer_arguments, add_schedule_arguments
 from fastbp.cli.tables import MAX_AUTO_CLASSES
 from fastbp.network import HIDDEN_ACTIVATIONS, INITS, LOSSES, OUTPUT_ACTIVATIONS
@@ -39,6 +46,7 @@ def build_parser():
     _add_train(sub)
     _add_predict(sub)
     _add_evaluate(sub)
+    _add_descent(sub)
     return parser
 
 
@@ -174,3 +182,29 @@ def _add_evaluate(sub):
         "target's units).")
     _model_and_data(evaluate, "a .csv or .npz file with features and target")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+
+def _add_descent(sub):
+    descent = sub.add_parser(
+        "descent", help="draw optimizers descending a loss surface (PNG or animated GIF)",
+        description="Run several optimizers from the same start on a built-in surface and draw "
+        "their paths over its contour plot (or 3-D surface; 1-D functions as a curve with the "
+        "tangent at each step).  A .gif output is animated (needs matplotlib and Pillow).")
+    descent.add_argument("--surface", default="rosenbrock", metavar="NAME",
+                         help="bowl, ravine, rosenbrock, beale, saddle, parabola or double_well "
+                         "(default: %(default)s)")
+    descent.add_argument("--optimizers", default="sgd,momentum,adam", metavar="NAMES",
+                         help="comma-separated: sgd, momentum, nesterov, adagrad, rmsprop, adam "
+                         "(default: %(default)s)")
+    descent.add_argument("--steps", type=non_negative_int, default=100, help="default: 100")
+    descent.add_argument("--lr", type=float, default=None,
+                         help="one learning rate for all (default: a rate per optimizer that "
+                         "suits the surface)")
+    descent.add_argument("--start", type=float_list, default=None, metavar="X,Y",
+                         help="the start point (default: the surface's)")
+    descent.add_argument("--view", choices=["contour", "surface"], default="contour",
+                         help="default: %(default)s")
+    descent.add_argument("--fps", type=positive_int, default=20,
+                         help="frames per second of a GIF (default: 20)")
+    descent.add_argument("-o", "--output", default="descent.png", metavar="PATH",
+                         help="a .png (or other image) or an animated .gif (default: %(default)s)")
