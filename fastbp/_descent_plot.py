@@ -211,7 +211,7 @@ def _animate(fig, update, found, path, fps, max_frames, title):
 
     def frame(k):
         update(int(k))
-        ax.set_title(f"{title}: step {k}")
+        ax.set_title(f"{title.rsplit(':', 1)[0]}: step {k} of {n - 1}")
 
     animation = FuncAnimation(fig, frame, frames=frames, blit=False, repeat=False)
     animation.save(path, writer=PillowWriter(fps=fps))
