@@ -8,7 +8,7 @@ from fastbp import callbacks, schedules
 from fastbp._version import __version__ as __version__
 from fastbp.history import History, TrainingDiverged
 from fastbp.network import MLP
-from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
+from fastbp.optimizers import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSprop
 from fastbp.saving import Checkpoint, ModelFileError, UnsupportedFormatError, load, load_checkpoint
 from fastbp.training import fit
 
@@ -18,6 +18,7 @@ __all__ = [
     "AdaGrad",
     "RMSprop",
     "Adam",
+    "AdamW",
     "Optimizer",
     "History",
     "TrainingDiverged",

@@ -10,13 +10,13 @@ import numpy as np
 from fastbp import schedules
 from fastbp._version import __version__
 from fastbp.history import History
-from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
+from fastbp.optimizers import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSprop
 
 FORMAT = "fastbp-model"
 FORMAT_VERSION = 1
 
 # The only classes a file can name.  Each is rebuilt from its keyword arguments.
-OPTIMIZERS = {cls.__name__: cls for cls in (SGD, AdaGrad, RMSprop, Adam)}
+OPTIMIZERS = {cls.__name__: cls for cls in (SGD, AdaGrad, RMSprop, Adam, AdamW)}
 SCHEDULES = {cls.__name__: cls for cls in (
     schedules.Constant, schedules.StepDecay, schedules.ExponentialDecay,
     schedules.InverseTimeDecay, schedules.InverseScaling, schedules.Scaled)}

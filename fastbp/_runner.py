@@ -18,12 +18,13 @@ import scipy.sparse as sp
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
 from fastbp._kernels import Status
+from fastbp._regularization import Regularization
 from fastbp.callbacks import CallbackList
 from fastbp.history import History, TrainingDiverged
 
 __all__ = ["Runner", "EpochResult", "train"]
 
-EpochResult = namedtuple("EpochResult", "loss data_loss sq_norm lr")
+EpochResult = namedtuple("EpochResult", "loss data_loss penalty lr")
 
 
 class _Plans:
@@ -74,17 +75,20 @@ class Runner:
 
     ``X`` (a dense array or a scipy sparse matrix), ``Y`` and
     ``sample_weight`` must already be checked and converted to the
-    network's dtype.  ``l2_per_weight`` divides alpha by each batch's weight
-    sum (scikit-learn's convention) instead of adding alpha/2 sum ||W||^2
-    once per batch; ``loss_scale`` divides the data loss as reported
-    (scikit-learn reports the squared loss per output).
+    network's dtype.  ``l2_per_weight`` divides alpha (and l1) by each
+    batch's weight sum (scikit-learn's convention) instead of adding
+    alpha/2 sum ||W||^2 once per batch; ``loss_scale`` divides the data loss
+    as reported (scikit-learn reports the squared loss per output).
+    ``regularization``: a :class:`Regularization` (L1, clipping, dropout).
     """
 
     def __init__(self, net, X, Y, optimizer, batch_size, alpha=0.0, shuffle=False, seed=None,
-                 sample_weight=None, l2_per_weight=False, loss_scale=1.0):
+                 sample_weight=None, l2_per_weight=False, loss_scale=1.0,
+                 regularization=None):
         self.net, self.opt = net, optimizer
         self.batch, self.alpha, self.l2_per_weight = batch_size, alpha, l2_per_weight
         self.loss_scale = loss_scale
+        self.reg = regularization if regularization is not None else Regularization()
         self.n = n = X.shape[0]
         params = net.params
         self.kernels, self.top = _kernels.active(), net._topology
@@ -108,16 +112,29 @@ class Runner:
             self.rng = (seed if isinstance(seed, np.random.RandomState)
                         else np.random.default_rng(seed))
         self.n_steps = -(-n // batch_size)
+        self.dropout_seed = self._dropout_seed(seed)
         self._plans = _Plans(self, X, Y, sample_weight, shuffle)
         self._dirty = False  # an epoch's updates are in params but not yet counted
         self._counters = None
 
+    def _dropout_seed(self, seed):
+        """Dropout's stream: the integer seed itself, else drawn once (from the
+        RandomState or seed sequence given, only when dropout is on)."""
+        if self.reg.keep is None:
+            return 0
+        if self.seed is not None:
+            return self.seed
+        if isinstance(seed, np.random.RandomState):
+            return int(seed.randint(0, 2**31 - 1))
+        return int(np.random.default_rng(seed).integers(2**63))
+
     def plan(self, X, Y, sample_weight, batch_size, shuffle):
         """A kernel plan over X, Y with this runner's network, optimizer and
         buffers (allocated here, once)."""
-        net, opt, dtype = self.net, self.opt, self.net.dtype
+        net, opt, dtype, reg = self.net, self.opt, self.net.dtype, self.reg
         rows = rows_per_pass(batch_size, self.top.n_units)
-        acts, deltas = net._buffer(rows), net._buffer(rows)
+        acts = net._buffer(rows, self.top.buffer_width(reg.keep))
+        deltas = net._buffer(rows, self.top.n_units)
         gather = shuffle and batch_size > 1 and rows > 1
         gather = np.empty(rows * (X.shape[1] + Y.shape[1] + 1) if gather else 0, dtype=dtype)
         eps, h1, h2, eps_hat = opt.hyper
@@ -126,7 +143,9 @@ class Runner:
         return self.kernels.EpochPlan(
             self.top, net.params, self.grads, self.s1, self.s2, X, Y, sample_weight,
             batch_size, opt.rule, eps, h1, h2, eps_hat, self.alpha, self.l2_per_weight,
-            acts, deltas, gather, check_every)
+            acts, deltas, gather, check_every, l1=reg.l1, clip_norm=reg.clip_norm,
+            clip_value=reg.clip_value, weight_decay=opt.weight_decay, keep=reg.keep,
+            seed=self.dropout_seed)
 
     def _shuffle(self):
         if self.order is None:
@@ -140,26 +159,27 @@ class Runner:
             np.random.default_rng([self.seed, self.opt.epochs]).shuffle(self.order)
 
     def _steps(self, rates):
-        """Run the epoch's steps: (status, failing step, loss_sum, sq_sum, updates)."""
-        loss_sum = sq_sum = 0.0
+        """Run the epoch's steps: (status, failing step, loss_sum, penalty_sum, updates)."""
+        loss_sum = penalty_sum = 0.0
         updates = 0
         one_rate_per_part = self._plans.sparse and rates.shape[0] > 1
         for first, plan, order in self._plans.parts(self.order):
             # a part's rates start at the updates made so far (skipped batches use none)
             lr = rates[updates: updates + 1] if one_rate_per_part else rates
-            status, step, part_loss, part_sq, done = plan.train_epoch(
-                order, lr, self.opt.t + updates)
-            loss_sum, sq_sum, updates = loss_sum + part_loss, sq_sum + part_sq, updates + done
+            status, step, part_loss, part_penalty, done = plan.train_epoch(
+                order, lr, self.opt.t + updates, self.opt.epochs, first)
+            loss_sum, penalty_sum = loss_sum + part_loss, penalty_sum + part_penalty
+            updates += done
             if status != Status.OK:
-                return status, first + step if step >= 0 else -1, loss_sum, sq_sum, updates
-        return Status.OK, -1, loss_sum, sq_sum, updates
+                return status, first + step if step >= 0 else -1, loss_sum, penalty_sum, updates
+        return Status.OK, -1, loss_sum, penalty_sum, updates
 
     def run_epoch(self, epoch):
         """Train one epoch; returns an EpochResult: ``loss`` as History records
         it, its parts ``data_loss`` (the mean of the batches' mean losses,
-        weighted by batch size) and ``sq_norm`` (the same mean of the
-        batches' sum ||W||^2, each divided by its weight sum with
-        ``l2_per_weight``; 0 when alpha is 0), and the epoch's first ``lr``.
+        weighted by batch size) and ``penalty`` (the same mean of the
+        batches' alpha/2 sum ||W||^2 + l1 sum |W|, alpha and l1 divided by
+        its weight sum with ``l2_per_weight``), and the epoch's first ``lr``.
 
         Raises TrainingDiverged (``epoch`` names it) after restoring the
         network and the optimizer to where they were before the epoch, and
@@ -172,7 +192,7 @@ class Runner:
         np.copyto(self.saved_params, self.net.params)
         self._counters = opt._save(self.saved_state)
         self._dirty = True
-        status, step, loss_sum, sq_sum, updates = self._steps(rates)
+        status, step, loss_sum, penalty_sum, updates = self._steps(rates)
         if status == Status.INTERRUPTED:
             opt.t += updates  # every update applied is whole: keep them
             self._dirty = False
@@ -191,9 +211,9 @@ class Runner:
         opt.t += updates
         opt.epochs += 1
         self._dirty = False
-        data_loss, sq_norm = loss_sum / self.n, sq_sum / self.n
-        return EpochResult(data_loss / self.loss_scale + 0.5 * self.alpha * sq_norm, data_loss,
-                           sq_norm, float(rates[0]))
+        data_loss, penalty = loss_sum / self.n, penalty_sum / self.n
+        return EpochResult(data_loss / self.loss_scale + penalty, data_loss, penalty,
+                           float(rates[0]))
 
     def recover(self):
         """Roll back an epoch whose updates reached the parameters but were not

@@ -8,6 +8,7 @@ import numpy as np
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
 from fastbp._kernels import Activation, Loss
+from fastbp._units import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, parse_unit
 from fastbp._validation import (
     check_alpha,
     check_dtype,
@@ -20,16 +21,9 @@ from fastbp._validation import (
 
 __all__ = ["MLP", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "INITS"]
 
-HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
-OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "identity", "tanh", "relu", "exp")
 LOSSES = {"squared": Loss.SQUARED, "cross_entropy": Loss.CROSS_ENTROPY,
           "poisson": Loss.POISSON}
 INITS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "uniform", "zeros")
-
-def _activation_code(name, allowed, what):
-    if not isinstance(name, str) or name not in allowed:
-        raise ValueError(f"unknown {what} activation {name!r}; expected one of {list(allowed)}")
-    return int(Activation[name.upper()])
 
 
 class MLP:
@@ -41,8 +35,11 @@ class MLP:
         Widths from input to output, e.g. ``[3, 2, 1]``: 3 inputs, one hidden
         layer of 2 units, 1 output.
     hidden : str or sequence of str, default "sigmoid"
-        Activation of the hidden layers ("sigmoid", "tanh", "relu",
-        "identity"): one for all, or one per hidden layer.
+        Activation of the hidden layers: "sigmoid", "tanh", "relu",
+        "identity", "leaky_relu", "elu", "gelu" (exact, with erf), "softplus"
+        or "silu"; one for all, or one per hidden layer.  Leaky ReLU, ELU and
+        softplus take PyTorch's default parameter (negative_slope 0.01, alpha
+        1, beta 1), or the one in parentheses: ``"leaky_relu(0.2)"``.
     output : str, default "sigmoid"
         Output activation: "sigmoid", "softmax", "identity", "tanh", "relu"
         or "exp".
@@ -83,8 +80,9 @@ class MLP:
             raise ValueError(
                 f"hidden lists {len(hidden_list)} activations for {n_hidden} hidden layers"
             )
-        codes = [_activation_code(h, HIDDEN_ACTIVATIONS, "hidden") for h in hidden_list]
-        codes.append(_activation_code(output, OUTPUT_ACTIVATIONS, "output"))
+        units = [parse_unit(h, HIDDEN_ACTIVATIONS, "hidden") for h in hidden_list]
+        units.append(parse_unit(output, OUTPUT_ACTIVATIONS, "output"))
+        hidden_list = [name for name, _, _ in units[:-1]]
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; expected one of {list(LOSSES)}")
         if loss == "cross_entropy" and output not in ("softmax", "sigmoid"):
@@ -112,7 +110,8 @@ class MLP:
         self.init = init
         self.init_scale = float(init_scale)
         self.dtype = check_dtype(dtype)
-        self._codes = codes
+        self._codes = [code for _, code, _ in units]
+        self._unit_params = [param for _, _, param in units]
         self._topologies = {}
         self._lock = threading.Lock()
         self._set_params(np.zeros(self._topology.n_params, dtype=self.dtype))
@@ -126,7 +125,7 @@ class MLP:
         top = self._topologies.get(kernels)
         if top is None:
             top = self._topologies[kernels] = kernels.Topology(
-                self.layer_sizes, self._codes, LOSSES[self.loss_name])
+                self.layer_sizes, self._codes, LOSSES[self.loss_name], self._unit_params)
         return top
 
     # --- parameters -----------------------------------------------------------
@@ -218,6 +217,7 @@ class MLP:
         if "_codes" not in state:
             state["_codes"] = [int(Activation[a.upper()])
                                for a in [*state["hidden"], state["output"]]]
+        state.setdefault("_unit_params", [None] * len(state["_codes"]))
         self.__dict__.update(state)
         self._topologies = {}
         self._lock = threading.Lock()
@@ -252,8 +252,11 @@ class MLP:
     def _check_weights(self, sample_weight, n_samples, name="sample_weight"):
         return check_sample_weight(sample_weight, n_samples, self.dtype, name)
 
-    def _buffer(self, rows):
-        return np.empty(rows * self._topology.n_units, dtype=self.dtype)
+    def _buffer(self, rows, width=None):
+        """Scratch for ``rows`` rows of ``width`` values (by default a
+        training pass's: the units and the derivatives GELU and SiLU keep)."""
+        width = self._topology.row_width if width is None else width
+        return np.empty(rows * width, dtype=self.dtype)
 
     def forward(self, X):
         """Output activations, shape (n_samples, n_outputs)."""
@@ -263,21 +266,25 @@ class MLP:
         _kernels.active().forward_dataset(self._topology, self._params, X, out, acts)
         return out
 
-    def loss(self, X, Y, alpha=0.0, sample_weight=None):
+    def loss(self, X, Y, alpha=0.0, sample_weight=None, l1=0.0):
         """Mean over the examples of the per-example loss (weighted:
-        sum_i w_i loss_i / sum_i w_i), plus alpha/2 * sum_l ||W_l||^2 (biases
-        are not penalized)."""
+        sum_i w_i loss_i / sum_i w_i), plus alpha/2 * sum_l ||W_l||^2 and
+        l1 * sum_l |W_l| (biases are not penalized).  Never drops units."""
         alpha = check_alpha(alpha)
+        l1 = check_real("l1", l1, 0.0)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
-        return self._loss(X, Y, alpha, self._check_weights(sample_weight, X.shape[0]))
+        return self._loss(X, Y, alpha, self._check_weights(sample_weight, X.shape[0]), l1)
 
-    def _loss(self, X, Y, alpha, sample_weight=None):
+    def _loss(self, X, Y, alpha, sample_weight=None, l1=0.0):
         acts = self._buffer(rows_per_pass(X.shape[0], self._topology.n_units))
         total = _kernels.active().loss_dataset(self._topology, self._params, X, Y, sample_weight,
                                                acts)
         weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-        return total / weight + 0.5 * alpha * self._weights_sq_norm()
+        penalty = 0.5 * alpha * self._weights_sq_norm() if alpha else 0.0
+        if l1:
+            penalty += l1 * float(sum(np.abs(w).sum(dtype=np.float64) for w in self.weights))
+        return total / weight + penalty
 
     def _weights_sq_norm(self):
         return float(sum(np.dot(w.ravel(), w.ravel()) for w in self.weights))
@@ -316,7 +323,8 @@ class MLP:
 
     def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
             seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None,
-            on_divergence="raise"):
+            on_divergence="raise", dropout=0.0, input_dropout=0.0, l1=0.0, clip_norm=None,
+            clip_value=None):
         """Train by backpropagation; returns a :class:`fastbp.History`.
 
         See :func:`fastbp.training.fit` for the parameters.
@@ -326,4 +334,5 @@ class MLP:
         return fit(self, X, Y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
                    alpha=alpha, shuffle=shuffle, seed=seed, validation_data=validation_data,
                    callbacks=callbacks, verbose=verbose, sample_weight=sample_weight,
-                   on_divergence=on_divergence)
+                   on_divergence=on_divergence, dropout=dropout, input_dropout=input_dropout,
+                   l1=l1, clip_norm=clip_norm, clip_value=clip_value)

@@ -16,6 +16,7 @@ AdaGrad       s += g^2;  p -= lr_t g / (sqrt(s) + eps)
 RMSprop       s = decay s + (1 - decay) g^2;  p -= lr_t g / (sqrt(s) + eps)
 Adam          m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
               p -= lr_t (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+AdamW         W *= 1 - lr_t weight_decay (weights, not biases); then Adam
 ============  ==================================================================
 """
 import weakref
@@ -27,13 +28,14 @@ from fastbp._kernels import Rule
 from fastbp._validation import check_bool, check_real
 from fastbp.schedules import as_schedule
 
-__all__ = ["Optimizer", "SGD", "AdaGrad", "RMSprop", "Adam", "get_optimizer"]
+__all__ = ["Optimizer", "SGD", "AdaGrad", "RMSprop", "Adam", "AdamW", "get_optimizer"]
 
 
 class Optimizer:
     """Base class.  Subclasses set ``rule``, the kernel update rule."""
 
     rule = None
+    weight_decay = 0.0  # decoupled: W *= 1 - lr_t weight_decay before each update
 
     def __init__(self, lr):
         self.lr = as_schedule(lr)
@@ -121,7 +123,9 @@ class Optimizer:
         Notes
         -----
         The rate is the schedule's at update count ``self.t`` (then
-        incremented) and epoch ``self.epochs``.  ``step`` does not count
+        incremented) and epoch ``self.epochs``.  AdamW's decoupled weight
+        decay applies to every entry of ``params`` here (``fit`` spares the
+        biases).  ``step`` does not count
         epochs: a schedule built with ``per="epoch"`` sees epoch 0 unless you
         advance ``opt.epochs`` yourself (``opt.epochs += 1`` after each pass).
 
@@ -140,6 +144,8 @@ class Optimizer:
         s1, s2 = self._bind(params, params.shape[0], params.dtype)
         lr = float(np.atleast_1d(self.rates(1))[0])
         eps, h1, h2, eps_hat = self.hyper
+        if self.weight_decay:
+            params *= params.dtype.type(1.0 - lr * self.weight_decay)
         _kernels.active().update(self.rule, params, grad, s1, s2, lr, eps, h1, h2, eps_hat,
                                  t=self.t + 1)
         self.t += 1
@@ -263,6 +269,29 @@ class Adam(Optimizer):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps, "eps_hat": self.eps_hat}
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as
+    torch.optim.AdamW: before each Adam update the weights shrink by
+    ``W *= 1 - lr_t weight_decay``, lr_t being the schedule's rate (without
+    Adam's bias correction).  Biases are not decayed, as fastbp's L2 and L1
+    spare them (torch decays whatever parameters it is given).
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.001
+    beta1, beta2, eps, eps_hat : as :class:`Adam`
+    weight_decay : float >= 0, default 0.01 (torch's default)
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, eps_hat=False,
+                 weight_decay=0.01):
+        self.weight_decay = check_real("weight_decay", weight_decay, 0.0)
+        super().__init__(lr, beta1, beta2, eps, eps_hat)
+
+    def _params(self):
+        return {**super()._params(), "weight_decay": self.weight_decay}
+
+
 def _check_step(params, grad):
     """The errors of Optimizer.step's arguments, raised before any update."""
     for name, a in (("params", params), ("grad", grad)):
@@ -294,12 +323,13 @@ NAMED = {
     "adagrad": (AdaGrad, {}),
     "rmsprop": (RMSprop, {}),
     "adam": (Adam, {}),
+    "adamw": (AdamW, {}),
 }
 
 
 def get_optimizer(optimizer):
     """An Optimizer from an instance or a name ('sgd', 'momentum', 'nesterov',
-    'adagrad', 'rmsprop', 'adam': default hyperparameters)."""
+    'adagrad', 'rmsprop', 'adam', 'adamw': default hyperparameters)."""
     if isinstance(optimizer, Optimizer):
         return optimizer
     if isinstance(optimizer, str):
@@ -308,7 +338,7 @@ def get_optimizer(optimizer):
         except KeyError:
             raise ValueError(
                 f"unknown optimizer {optimizer!r}; expected one of {sorted(NAMED)} "
-                "or an instance of fastbp.SGD, AdaGrad, RMSprop or Adam"
+                "or an instance of fastbp.SGD, AdaGrad, RMSprop, Adam or AdamW"
             ) from None
         return cls(**preset)
     raise TypeError(

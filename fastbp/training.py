@@ -6,6 +6,7 @@ learning rate, when to stop); one compiled call runs all the epoch's steps.
 import numpy as np
 
 from fastbp._runner import Runner, train
+from fastbp._regularization import Regularization
 from fastbp._validation import check_alpha, check_bool, check_int
 from fastbp.callbacks import ProgressBar, as_callbacks
 from fastbp.history import History, TrainingDiverged
@@ -27,7 +28,8 @@ def _progress(verbose):
 
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
         seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None,
-        on_divergence="raise"):
+        on_divergence="raise", dropout=0.0, input_dropout=0.0, l1=0.0, clip_norm=None,
+        clip_value=None):
     """Train ``net`` by backpropagation.
 
     Parameters
@@ -51,9 +53,11 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     shuffle : bool, default False
         Visit the examples in a new random order each epoch.
     seed : int, numpy Generator or None
-        Seed of the shuffling.  With an int, each epoch's order is drawn from
-        (seed, the optimizer's epoch count), so fit(epochs=2) equals two calls
-        of fit(epochs=1) with the same optimizer (and a saved and reloaded one).
+        Seed of the shuffling and of dropout.  With an int, each epoch's order
+        is drawn from (seed, the optimizer's epoch count), and each step's
+        dropout masks from (seed, epoch count, step), so fit(epochs=2) equals
+        two calls of fit(epochs=1) with the same optimizer (and a saved and
+        reloaded one).
     validation_data : (X_val, Y_val) or None
         Evaluated after each epoch into ``history.val_loss``.
     callbacks : Callback, callable, or a list of them, optional
@@ -71,6 +75,25 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         Non-negative weights: each batch then minimizes
         sum_i w_i loss_i / sum_i w_i (+ the L2 term); a batch whose weights
         are all zero is skipped.
+    dropout : float or sequence of float, default 0
+        Inverted dropout on the hidden layers' outputs during training: one
+        rate in [0, 1) for every hidden layer, or one per hidden layer.  Each
+        unit is zeroed with that probability and the others scaled by
+        1 / (1 - rate), so ``forward``, ``predict`` and ``loss`` (which never
+        drop) need no rescaling.  The backward pass uses the forward pass's
+        mask.  Rates of 0 train exactly as without dropout.
+    input_dropout : float, default 0
+        The same on the network's inputs.
+    l1 : float, default 0
+        L1 penalty: l1 * sum |W| is added to each batch's mean loss (biases
+        are not penalized; subgradient 0 at 0).
+    clip_norm : float or None
+        Scale each batch's gradient (with its L2/L1 terms) to this global
+        L2 norm when it is longer, before the update (as
+        torch.nn.utils.clip_grad_norm_: by clip_norm / (norm + 1e-6)).
+    clip_value : float or None
+        Then clamp each gradient entry to [-clip_value, clip_value] (as
+        torch.nn.utils.clip_grad_value_).
     on_divergence : {"raise", "stop"}, default "raise"
         What to do when the loss or the parameters become NaN or infinite:
         raise TrainingDiverged, or (for sweeps) stop quietly and return the
@@ -102,6 +125,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     n = X.shape[0]
     batch = n if batch_size is None else min(check_int("batch_size", batch_size, 1), n)
     alpha = check_alpha(alpha)
+    reg = Regularization.for_fit(net, l1, clip_norm, clip_value, dropout, input_dropout)
     shuffle = check_bool("shuffle", shuffle)
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
@@ -115,8 +139,9 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         Y_val = net._check_Y(Y_val, X_val.shape[0], "Y_val")
 
         def validate():
-            return net._loss(X_val, Y_val, alpha)
+            return net._loss(X_val, Y_val, alpha, None, reg.l1)
     callbacks = as_callbacks(callbacks) + _progress(verbose)
     with net._exclusive("fit"):
-        runner = Runner(net, X, Y, opt, batch, alpha, shuffle, seed, sample_weight)
+        runner = Runner(net, X, Y, opt, batch, alpha, shuffle, seed, sample_weight,
+                        regularization=reg)
         return train(runner, epochs, callbacks, validate, on_divergence)

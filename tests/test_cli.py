@@ -326,7 +326,7 @@ def test_fastbp_imports_without_the_optional_packages(tmp_path):
 # --- the optimizer and schedule options come from the constructors' signatures ----------
 
 OPTIMIZER_CLASSES = {"sgd": fb.SGD, "momentum": fb.SGD, "nesterov": fb.SGD, "adagrad": fb.AdaGrad,
-                     "rmsprop": fb.RMSprop, "adam": fb.Adam}
+                     "rmsprop": fb.RMSprop, "adam": fb.Adam, "adamw": fb.AdamW}
 SCHEDULE_CLASSES = {"constant": fb.schedules.Constant, "step": fb.schedules.StepDecay,
                     "exponential": fb.schedules.ExponentialDecay,
                     "inverse-time": fb.schedules.InverseTimeDecay,
@@ -488,7 +488,7 @@ def test_a_changed_default_or_a_new_parameter_shows_up(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         cli.main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for shown in ("0.0123 for adam", "adam: first-moment decay (default 0.85)",
+    for shown in ("0.0123 for adam", "adam, adamw: first-moment decay (default: 0.85 for adam",
                   "step: the factor (default 0.25)", "(default 7)", "--floor"):
         assert shown in text, shown
 

@@ -19,18 +19,19 @@ At import the AVX2 set is chosen when the CPU has it, else the baseline;
 fastbp asks :func:`active` for the backend at each use, so :func:`use`
 switches it for the whole process (the tests run over every backend).
 The codes the backends share (``Activation``, ``Loss``, ``Rule``,
-``Status``) are defined once, in the Cython declarations, and exported here.
+``Status``) and the units' parameters (``UNIT_PARAMS``) are defined once, in
+the Cython sources, and exported here.
 """
 import contextlib
 import importlib
 import os
 
-from fastbp._kernels._activations import Activation
+from fastbp._kernels._activations import UNIT_PARAMS, Activation
 from fastbp._kernels._network import Loss
 from fastbp._kernels._optimizers import Rule
 from fastbp._kernels._train import Status
 
-__all__ = ["Activation", "Loss", "Rule", "Status", "INTERFACE", "BACKENDS",
+__all__ = ["Activation", "Loss", "Rule", "Status", "UNIT_PARAMS", "INTERFACE", "BACKENDS",
            "active", "available", "get", "use"]
 
 INTERFACE = ("Topology", "forward_dataset", "loss_dataset", "gradient_dataset",

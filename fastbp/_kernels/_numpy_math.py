@@ -14,15 +14,20 @@ penalized).  Elementwise work is done in the arrays' dtype; losses and
 squared norms are summed in float64, as the compiled kernels do.
 """
 
-import numpy as np
+import math
 
-from fastbp._kernels._activations import Activation
+import numpy as np
+from scipy.special import erf
+
+from fastbp._kernels._activations import UNIT_PARAMS, Activation
 from fastbp._kernels._network import Loss
 
 __all__ = [
     "ReferenceOptimizer",
     "activate",
     "derivative",
+    "slope",
+    "dropout_keep",
     "example_losses",
     "forward",
     "gradients",
@@ -40,9 +45,19 @@ def _code(kind, value):
 
 
 # --- the reference ------------------------------------------------------------
-def activate(f, z):
-    """f(z) for the activation ``f`` (an :class:`Activation` or its name)."""
+def _param(f, param):
+    """The unit's parameter: ``param``, or its default (None for units without one)."""
+    if f in UNIT_PARAMS:
+        return UNIT_PARAMS[f][1] if param is None else param
+    return None
+
+
+def activate(f, z, param=None):
+    """f(z) for the activation ``f`` (an :class:`Activation` or its name);
+    ``param`` is leaky ReLU's slope, ELU's alpha or softplus' beta (None: the
+    default), written as torch.nn.functional computes them."""
     f = _code(Activation, f)
+    p = _param(f, param)
     if f == Activation.SIGMOID:
         return 1.0 / (1.0 + np.exp(-z))
     if f == Activation.TANH:
@@ -54,11 +69,54 @@ def activate(f, z):
         return e / e.sum(axis=1, keepdims=True)
     if f == Activation.EXP:
         return np.exp(z)
+    p = z.dtype.type(p) if p is not None else None
+    if f == Activation.LEAKY_RELU:
+        return np.where(z > 0, z, p * z)
+    if f == Activation.ELU:
+        return np.where(z > 0, z, p * np.expm1(np.minimum(z, 0)))
+    if f == Activation.GELU:
+        return z * z.dtype.type(0.5) * (1 + erf(z * z.dtype.type(math.sqrt(0.5))))
+    if f == Activation.SOFTPLUS:
+        with np.errstate(over="ignore"):
+            return np.where(p * z > 20, z, np.log1p(np.exp(p * z)) / p)
+    if f == Activation.SILU:
+        return z / (1 + np.exp(-z))
     return z
 
 
+def slope(f, z, param=None):
+    """f'(z) from the pre-activations z, for elementwise ``f`` (the compiled
+    kernels take it from the outputs where they can: an independent check)."""
+    f = _code(Activation, f)
+    p = _param(f, param)
+    one = z.dtype.type(1)
+    if f in (Activation.SIGMOID, Activation.SILU):
+        s = 1.0 / (1.0 + np.exp(-z))
+        return s * (1 - s) if f == Activation.SIGMOID else s * (1 + z * (1 - s))
+    if f == Activation.TANH:
+        return 1 - np.tanh(z) ** 2
+    if f == Activation.RELU:
+        return (z > 0).astype(z.dtype)
+    if f == Activation.EXP:
+        return np.exp(z)
+    if f == Activation.IDENTITY:
+        return np.ones_like(z)
+    if f == Activation.LEAKY_RELU:
+        return np.where(z > 0, one, z.dtype.type(p))
+    if f == Activation.ELU:
+        return np.where(z > 0, one, z.dtype.type(p) * np.exp(np.minimum(z, 0)))
+    if f == Activation.GELU:
+        cdf = 0.5 * (1 + erf(z / math.sqrt(2)))
+        return (cdf + z * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)).astype(z.dtype)
+    if f == Activation.SOFTPLUS:
+        with np.errstate(over="ignore"):
+            return np.where(p * z > 20, one, 1 / (1 + np.exp(-p * z))).astype(z.dtype)
+    raise ValueError("the softmax derivative is not elementwise")
+
+
 def derivative(f, o):
-    """f'(z) computed from the activations o = f(z), for elementwise ``f``."""
+    """f'(z) computed from the activations o = f(z), for the units whose
+    derivative follows from their output (not GELU or SiLU)."""
     f = _code(Activation, f)
     if f == Activation.SIGMOID:
         return o * (1 - o)
@@ -70,15 +128,63 @@ def derivative(f, o):
         return o
     if f == Activation.IDENTITY:
         return np.ones_like(o)
-    raise ValueError("the softmax derivative is not elementwise")
+    raise ValueError(f"no derivative from the output for {f.name.lower()}")
 
 
-def forward(weights, biases, activations, X):
-    """Every layer's activations ``[A_0 = X, A_1, ..., A_L]``."""
-    acts = [X]
-    for W, b, f in zip(weights, biases, activations):
-        acts.append(activate(f, acts[-1] @ W + b))
-    return acts
+# --- dropout's random bits (the compiled kernels' _random.pxd) ----------------
+_GOLDEN, _MIX1, _MIX2 = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9),
+                         np.uint64(0x94D049BB133111EB))
+
+
+def _mix64(z):
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * _MIX1
+        z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def _next_key(key, counter):
+    with np.errstate(over="ignore"):
+        return _mix64(np.asarray(key, np.uint64)
+                      + (np.asarray(counter, np.uint64) + np.uint64(1)) * _GOLDEN)
+
+
+def dropout_keep(seed, epoch, step, layer, rows, width, keep):
+    """The dropout mask (True: kept) of weight layer ``layer``'s input (0: the
+    network's inputs) for ``rows`` rows of ``width`` units, in step ``step``
+    of epoch ``epoch`` (both counted from 0) of a fit with dropout seed
+    ``seed``: unit j of batch row r is kept when the top 32 bits of
+    hash(layer key, r * width + j) fall below keep * 2^32."""
+    key = _next_key(_next_key(_next_key(_next_key(0, seed), epoch), step), layer)
+    draws = _next_key(key, np.arange(rows * width, dtype=np.uint64)) >> np.uint64(32)
+    return (draws < np.uint64(int(keep * 4294967296.0))).reshape(rows, width)
+
+
+def forward(weights, biases, activations, X, unit_params=None, masks=None):
+    """Every layer's activations ``[A_0 = X, A_1, ..., A_L]``; with ``masks``
+    (one per weight layer's input, None where no dropout: a pair
+    (kept, keep probability)) the inputs and hidden outputs after inverted
+    dropout.  See :func:`forward_pass`."""
+    return forward_pass(weights, biases, activations, X, unit_params, masks)[1]
+
+
+def forward_pass(weights, biases, activations, X, unit_params=None, masks=None):
+    """(pre-activations ``[Z_1, ..., Z_L]``, activations ``[A_0, ..., A_L]``)."""
+    params = unit_params if unit_params is not None else [None] * len(weights)
+    masks = masks if masks is not None else [None] * len(weights)
+    zs, acts = [], [_drop(X, masks[0])]
+    for l, (W, b, f) in enumerate(zip(weights, biases, activations)):
+        zs.append(acts[-1] @ W + b)
+        a = activate(f, zs[-1], params[l])
+        acts.append(_drop(a, masks[l + 1]) if l + 1 < len(weights) else a)
+    return zs, acts
+
+
+def _drop(a, mask):
+    if mask is None:
+        return a
+    kept, keep = mask
+    return a * kept.astype(a.dtype) * a.dtype.type(1.0 / keep)
 
 
 def example_losses(output, loss, O, T):
@@ -106,9 +212,10 @@ def example_losses(output, loss, O, T):
     return -terms.sum(axis=1, dtype=np.float64)
 
 
-def loss(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_weight=None):
+def loss(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_weight=None,
+         unit_params=None):
     """Mean (or ``sample_weight``-weighted mean) loss + alpha/2 sum ||W||^2."""
-    O = forward(weights, biases, activations, X)[-1]
+    O = forward(weights, biases, activations, X, unit_params)[-1]
     data = np.average(example_losses(activations[-1], loss_name, O, T), weights=sample_weight)
     return data + 0.5 * alpha * sq_norm(weights)
 
@@ -118,14 +225,18 @@ def sq_norm(weights):
     return sum(float(np.sum(W * W, dtype=np.float64)) for W in weights)
 
 
-def backprop(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_weight=None):
+def backprop(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_weight=None,
+             *, unit_params=None, masks=None, l1=0.0):
     """(per-example losses, dW list, db list) of :func:`loss` at one forward pass.
 
     With D_L = scale * dLoss/dZ_L (scale = 1/n, or w_i / sum w for row i):
-    ``dW_l = A_{l-1}^T D_l + alpha W_l``, ``db_l = sum_rows D_l`` and
-    ``D_{l-1} = (D_l W_l^T) * f'_{l-1}(A_{l-1})``.
+    ``dW_l = A_{l-1}^T D_l + alpha W_l + l1 sign(W_l)``, ``db_l = sum_rows D_l``
+    and ``D_{l-1} = (D_l W_l^T) * f'_{l-1}(Z_{l-1})``, times the dropout mask
+    and scale where ``masks`` (see :func:`forward`) drops units.
     """
-    acts = forward(weights, biases, activations, X)
+    params = unit_params if unit_params is not None else [None] * len(weights)
+    masks = masks if masks is not None else [None] * len(weights)
+    zs, acts = forward_pass(weights, biases, activations, X, params, masks)
     O = acts[-1]
     out = _code(Activation, activations[-1])
     if _code(Loss, loss_name) != Loss.SQUARED:
@@ -139,19 +250,25 @@ def backprop(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_we
         D = D / X.shape[0]
     else:
         D = D * (sample_weight / sample_weight.sum())[:, None]
-    alpha = float(alpha)  # a Python float keeps float32 arrays float32
+    alpha, l1 = float(alpha), float(l1)  # Python floats keep float32 arrays float32
     dW, db = [None] * len(weights), [None] * len(weights)
     for l in range(len(weights) - 1, -1, -1):
         dW[l] = acts[l].T @ D + alpha * weights[l]
+        if l1 != 0:
+            dW[l] = dW[l] + l1 * np.sign(weights[l])
         db[l] = D.sum(axis=0)
         if l > 0:
-            D = (D @ weights[l].T) * derivative(activations[l - 1], acts[l])
+            D = _drop(D @ weights[l].T, masks[l]) * slope(activations[l - 1], zs[l - 1],
+                                                          params[l - 1])
     return example_losses(out, loss_name, O, T), dW, db
 
 
-def gradients(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_weight=None):
-    """(dW list, db list) of :func:`loss` by backpropagation."""
-    return backprop(weights, biases, activations, loss_name, X, T, alpha, sample_weight)[1:]
+def gradients(weights, biases, activations, loss_name, X, T, alpha=0.0, sample_weight=None,
+              **extras):
+    """(dW list, db list) of :func:`loss` by backpropagation (``extras``: the
+    keywords of :func:`backprop`)."""
+    return backprop(weights, biases, activations, loss_name, X, T, alpha, sample_weight,
+                    **extras)[1:]
 
 
 class ReferenceOptimizer:

@@ -2,7 +2,8 @@
 # switch, so every kernel calls _exp and gets expf for float32, exp for float64.
 
 from cython cimport floating
-from libc.math cimport exp, expf, log, logf, sqrt, sqrtf, tanh, tanhf
+from libc.math cimport (
+    erf, erff, exp, expf, expm1, expm1f, log, log1p, log1pf, logf, sqrt, sqrtf, tanh, tanhf)
 
 
 cdef inline floating _exp(floating x) noexcept nogil:
@@ -31,3 +32,24 @@ cdef inline floating _tanh(floating x) noexcept nogil:
         return tanhf(x)
     else:
         return tanh(x)
+
+
+cdef inline floating _erf(floating x) noexcept nogil:
+    if floating is float:
+        return erff(x)
+    else:
+        return erf(x)
+
+
+cdef inline floating _expm1(floating x) noexcept nogil:
+    if floating is float:
+        return expm1f(x)
+    else:
+        return expm1(x)
+
+
+cdef inline floating _log1p(floating x) noexcept nogil:
+    if floating is float:
+        return log1pf(x)
+    else:
+        return log1p(x)

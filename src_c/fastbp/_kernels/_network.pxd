@@ -2,6 +2,7 @@
 # See _network.pyx for the layouts.
 
 from cython cimport floating
+from libc.stdint cimport uint64_t
 
 cpdef enum Loss:
     SQUARED = 0
@@ -13,6 +14,7 @@ cdef struct Net:
     Py_ssize_t n_layers          # number of weight layers L
     const Py_ssize_t* sizes      # L + 1 widths, the input first
     const int* acts              # L activation codes, the output's last
+    const double* act_params     # L unit parameters (leaky slope, ELU alpha, softplus beta)
     # L + 1 offsets into params: W_l starts at param_off[l], b_l right after
     # it; [L] = total
     const Py_ssize_t* param_off
@@ -22,29 +24,51 @@ cdef struct Net:
     int loss
 
 
+cdef struct Extras:
+    # What a training pass keeps besides the activations, and its dropout.
+    # Blocks of a buffer beyond the units' (cap * n_units values) start at
+    # cap * offset, offsets counted in values per row:
+    const Py_ssize_t* slope_off  # L entries: f'(z) of layer l's output (l < L-1), -1: not kept
+    Py_ssize_t input_off         # the inputs after dropout, -1: no input dropout
+    const double* keep           # L keep probabilities of weight layer l's input
+                                 # (l = 0: the network's inputs); NULL: no dropout
+    uint64_t key                 # the step's random key (see _random.pxd)
+    Py_ssize_t width             # values per buffer row
+
+
 cdef class Topology:
     cdef Net net
-    cdef readonly object sizes, activations, param_offsets, unit_offsets
+    cdef Extras base  # a training pass's extras without dropout
+    cdef readonly object sizes, activations, param_offsets, unit_offsets, unit_params
     cdef readonly int loss
-    cdef const Py_ssize_t[::1] _sizes, _param_off, _unit_off
+    cdef readonly Py_ssize_t row_width
+    cdef const Py_ssize_t[::1] _sizes, _param_off, _unit_off, _slope_off
     cdef const int[::1] _acts
+    cdef const double[::1] _act_params
 
 
-cdef void forward(const Net* net, const floating* params, const floating* x,
-                  Py_ssize_t rows, floating* acts, Py_ssize_t cap) noexcept nogil
+cdef void forward(const Net* net, const Extras* ex, const floating* params,
+                  const floating* x, Py_ssize_t rows, floating* acts, Py_ssize_t cap,
+                  Py_ssize_t row0) noexcept nogil
 
 cdef double output_loss(const Net* net, const floating* out, const floating* t,
                         const floating* w, Py_ssize_t rows, floating* delta,
                         floating scale) noexcept nogil
 
-cdef void backward(const Net* net, const floating* params, const floating* x,
+cdef void backward(const Net* net, const Extras* ex, const floating* params,
+                   const floating* x,
                    Py_ssize_t rows, const floating* acts, floating* deltas,
                    Py_ssize_t cap, floating* grads, bint accumulate) noexcept nogil
 
 cdef double add_l2_gradient(const Net* net, const floating* params,
                             floating* grads, double alpha) noexcept nogil
 
-cdef double example_step(const Net* net, floating* params, floating* grads,
+cdef double add_l1_gradient(const Net* net, const floating* params,
+                            floating* grads, double l1) noexcept nogil
+
+cdef void scale_weights(const Net* net, floating* params, double factor) noexcept nogil
+
+cdef double example_step(const Net* net, const Extras* ex, floating* params, floating* grads,
                          floating* s1, floating* s2, const floating* x,
                          const floating* y, floating* acts, floating* deltas,
                          int rule, double lr, double eps, double h1, double h2,
@@ -53,7 +77,7 @@ cdef double example_step(const Net* net, floating* params, floating* grads,
 cdef double weight_sum(const floating* W, const Py_ssize_t* order,
                        Py_ssize_t start, Py_ssize_t count) noexcept nogil
 
-cdef double batch_gradient(const Net* net, const floating* params,
+cdef double batch_gradient(const Net* net, const Extras* ex, const floating* params,
                            const floating* X, const floating* Y,
                            const floating* W, const Py_ssize_t* order,
                            Py_ssize_t start, Py_ssize_t count, floating scale,

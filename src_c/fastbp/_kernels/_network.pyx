@@ -30,15 +30,54 @@ cimport cython
 from cython cimport floating
 from libc.float cimport DBL_MIN, FLT_MIN
 from libc.math cimport isfinite
+from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
 from ._activations cimport (
-    EXP, IDENTITY, SOFTMAX, add_bias_activate, mul_derivative)
+    GELU, IDENTITY, SILU, SOFTMAX, activate_keep_slope, add_bias_activate, mul_derivative)
 from ._blas cimport matmul, matmul_nt, matmul_tn
 from ._math cimport _log
 from ._optimizers cimport SGD, apply_update
+from ._random cimport keep_threshold, next_key
 
 import numpy as np
+
+from ._activations import UNIT_PARAMS
+
+
+def check_unit_params(acts, unit_params):
+    """The units' parameters as a float64 array (each unit's default where
+    ``unit_params`` is None or holds None), refused outside their range."""
+    values = np.zeros(acts.shape[0])
+    for l, code in enumerate(acts):
+        given = None if unit_params is None else unit_params[l]
+        if code in UNIT_PARAMS:
+            name, default, low, low_open = UNIT_PARAMS[code]
+            value = default if given is None else float(given)
+            if not (np.isfinite(value) and (value > low if low_open else value >= low)):
+                raise ValueError(f"{name} must be a finite number {'>' if low_open else '>='} "
+                                 f"{low}, got {given!r}")
+            values[l] = value
+    return values
+
+
+def buffer_layout(sizes, acts, keep=None):
+    """Where a training pass keeps what it needs beyond the activations, in
+    values per buffer row after the units': (slope offsets, one per layer, -1
+    where f'(z) is not kept; the dropped-out inputs' offset or -1; the row's
+    width).  GELU and SiLU layers keep f'(z) always, any hidden layer under
+    dropout (``keep[l + 1] < 1``) too, as its mask is folded into it."""
+    n_layers = len(sizes) - 1
+    width = int(np.sum(sizes[1:]))
+    slope_off = np.full(n_layers, -1, dtype=np.intp)
+    for l in range(n_layers - 1):
+        if acts[l] in (GELU, SILU) or (keep is not None and keep[l + 1] < 1):
+            slope_off[l] = width
+            width += int(sizes[l + 1])
+    input_off = -1
+    if keep is not None and keep[0] < 1:
+        input_off, width = width, width + int(sizes[0])
+    return slope_off, input_off, width
 
 
 cdef class Topology:
@@ -46,40 +85,46 @@ cdef class Topology:
     loss code, and the offsets derived from them."""
 
     @cython.wraparound(True)
-    def __init__(self, sizes, activations, int loss):
+    def __init__(self, sizes, activations, int loss, unit_params=None):
         sizes = np.ascontiguousarray(sizes, dtype=np.intp)
         acts = np.ascontiguousarray(activations, dtype=np.intc)
         if sizes.ndim != 1 or sizes.shape[0] < 2 or (sizes < 1).any():
             raise ValueError(f"sizes must hold at least two widths >= 1, got {sizes!r}")
         if acts.shape != (sizes.shape[0] - 1,):
             raise ValueError(f"need {sizes.shape[0] - 1} activation codes, got {acts!r}")
-        if ((acts < IDENTITY) | (acts > EXP)).any():
+        if ((acts < IDENTITY) | (acts > SILU)).any():
             raise ValueError(f"unknown activation code in {acts!r}")
         if (acts[:-1] == SOFTMAX).any():
             raise ValueError("softmax is only available as the output activation")
         if loss not in (SQUARED, CROSS_ENTROPY, POISSON):
             raise ValueError(f"unknown loss code {loss}")
+        unit_params = check_unit_params(acts, unit_params)
         param_off = np.zeros(sizes.shape[0], dtype=np.intp)
         param_off[1:] = np.cumsum((sizes[:-1] + 1) * sizes[1:])
         unit_off = np.zeros(sizes.shape[0], dtype=np.intp)
         unit_off[1:] = np.cumsum(sizes[1:])
-        for a in (sizes, acts, param_off, unit_off):
+        slope_off, _, width = buffer_layout(sizes, acts)
+        for a in (sizes, acts, param_off, unit_off, unit_params, slope_off):
             a.setflags(write=False)
-        self.sizes, self.activations = sizes, acts
+        self.sizes, self.activations, self.unit_params = sizes, acts, unit_params
         self.param_offsets, self.unit_offsets = param_off, unit_off
-        self.loss = loss
-        self._sizes, self._acts = sizes, acts
-        self._param_off, self._unit_off = param_off, unit_off
+        self.loss, self.row_width = loss, width
+        self._sizes, self._acts, self._act_params = sizes, acts, unit_params
+        self._param_off, self._unit_off, self._slope_off = param_off, unit_off, slope_off
         self.net.n_layers = sizes.shape[0] - 1
         self.net.sizes = &self._sizes[0]
         self.net.acts = &self._acts[0]
+        self.net.act_params = &self._act_params[0]
         self.net.param_off = &self._param_off[0]
         self.net.unit_off = &self._unit_off[0]
         self.net.loss = loss
+        self.base.slope_off, self.base.input_off = &self._slope_off[0], -1
+        self.base.keep, self.base.key, self.base.width = NULL, 0, width
 
     @cython.wraparound(True)
     def __reduce__(self):
-        return (Topology, (self.sizes.tolist(), self.activations.tolist(), self.loss))
+        return (Topology, (self.sizes.tolist(), self.activations.tolist(), self.loss,
+                           self.unit_params.tolist()))
 
     @property
     @cython.wraparound(True)
@@ -89,14 +134,21 @@ cdef class Topology:
     @property
     @cython.wraparound(True)
     def n_units(self):
-        """Units in layers 1..L: one buffer row's length."""
+        """Units in layers 1..L: a ``deltas`` buffer row's length."""
         return int(self.unit_offsets[-1])
+
+    def buffer_width(self, keep=None):
+        """Values per row of a training pass's ``acts`` buffer: the units, the
+        kept derivatives, and with ``keep`` (dropout's keep probabilities,
+        one per weight layer's input) the dropped-out inputs."""
+        return buffer_layout(self.sizes, self.activations, keep)[2]
 
     @cython.wraparound(True)
     def check(self, params, X=None, Y=None, acts=None, deltas=None, grads=None,
-              weights=None):
+              weights=None, width=None):
         """Refuse buffers whose sizes do not fit this topology (the kernels
-        trust them)."""
+        trust them); returns the rows they hold (``acts`` rows of ``width``
+        values, by default ``row_width``)."""
         n_in, n_out = self.sizes[0], self.sizes[-1]
         if weights is not None and weights.shape[0] != X.shape[0]:
             raise ValueError(f"weights has {weights.shape[0]} entries, expected {X.shape[0]}")
@@ -108,10 +160,10 @@ cdef class Topology:
             raise ValueError(f"X has {X.shape[1]} columns, expected {n_in}")
         if Y is not None and (Y.shape[1] != n_out or Y.shape[0] != X.shape[0]):
             raise ValueError(f"Y has shape {tuple(Y.shape)[:2]}, expected ({X.shape[0]}, {n_out})")
-        cap = acts.shape[0] // self.n_units if acts is not None else 0
+        width = self.row_width if width is None else width
+        cap = acts.shape[0] // width if acts is not None else 0
         if acts is not None and cap < 1:
-            raise ValueError(
-                f"acts holds {acts.shape[0]} values, fewer than one row of {self.n_units}")
+            raise ValueError(f"acts holds {acts.shape[0]} values, fewer than one row of {width}")
         if deltas is not None and deltas.shape[0] < cap * self.n_units:
             raise ValueError(
                 f"deltas holds {deltas.shape[0]} values, expected {cap * self.n_units}")
@@ -125,20 +177,82 @@ cdef inline floating _clipped_log(floating x) noexcept nogil:
     return _log(x if x > tiny else tiny)
 
 
-cdef void forward(const Net* net, const floating* params, const floating* x,
-                  Py_ssize_t rows, floating* acts, Py_ssize_t cap) noexcept nogil:
-    """A_l = f_l(A_{l-1} . W_l + b_l) for l = 1..L; A_0 = x (rows, n_0)."""
-    cdef Py_ssize_t l, n_in, n_out
+cdef void drop_units(const Extras* ex, Py_ssize_t layer, floating* a, floating* slope,
+                     Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t row0) noexcept nogil:
+    """Inverted dropout of a (rows, cols) block whose first row is row ``row0``
+    of the batch: each unit kept with probability keep[layer] and scaled by
+    1 / keep, or zeroed; ``slope`` (f'(z), or NULL) gets the same factor, so
+    the backward pass multiplies by the mask with the derivative."""
+    cdef uint64_t key = next_key(ex.key, layer)
+    cdef uint64_t below = keep_threshold(ex.keep[layer])
+    cdef floating scale = <floating>(1.0 / ex.keep[layer])
+    cdef Py_ssize_t r, j, i
+    cdef floating f
+    for r in range(rows):
+        for j in range(cols):
+            i = r * cols + j
+            f = scale if (next_key(key, (row0 + r) * cols + j) >> 32) < below else 0
+            a[i] *= f
+            if slope != NULL:
+                slope[i] *= f
+
+
+cdef void forward(const Net* net, const Extras* ex, const floating* params,
+                  const floating* x, Py_ssize_t rows, floating* acts, Py_ssize_t cap,
+                  Py_ssize_t row0) noexcept nogil:
+    """A_l = f_l(A_{l-1} . W_l + b_l) for l = 1..L; A_0 = x (rows, n_0).
+
+    ``ex`` (NULL for inference) is a training pass's: the layers it names
+    keep f'(z) in their slope block, and with ``ex.keep`` dropout applies
+    (rows numbered from ``row0`` in the batch, for the masks)."""
+    cdef Py_ssize_t l, r, n_in, n_out
     cdef const floating* a_in = x
     cdef floating* a_out
+    cdef floating* slope
+    cdef floating* dropped
     cdef const floating* w
+    if ex != NULL and ex.input_off >= 0:
+        dropped = acts + cap * ex.input_off
+        memcpy(dropped, x, rows * net.sizes[0] * sizeof(floating))
+        drop_units(ex, 0, dropped, <floating*>NULL, rows, net.sizes[0], row0)
+        a_in = dropped
     for l in range(net.n_layers):
         n_in, n_out = net.sizes[l], net.sizes[l + 1]
         w = params + net.param_off[l]
         a_out = acts + cap * net.unit_off[l]
         matmul(rows, n_out, n_in, <floating>1, a_in, w, <floating>0, a_out)
-        add_bias_activate(net.acts[l], a_out, w + n_in * n_out, rows, n_out)
+        slope = NULL
+        if ex != NULL and l < net.n_layers - 1 and ex.slope_off[l] >= 0:
+            slope = acts + cap * ex.slope_off[l]
+        if slope == NULL:
+            add_bias_activate(net.acts[l], net.act_params[l], a_out, w + n_in * n_out,
+                              rows, n_out)
+        else:
+            for r in range(rows):
+                activate_keep_slope(net.acts[l], <floating>net.act_params[l], a_out + r * n_out,
+                                    w + n_in * n_out, n_out, slope + r * n_out)
+            if ex.keep != NULL and ex.keep[l + 1] < 1:
+                drop_units(ex, l + 1, a_out, slope, rows, n_out, row0)
         a_in = a_out
+
+
+cdef inline const floating* slope_block(const Net* net, const Extras* ex, Py_ssize_t l,
+                                        const floating* acts, Py_ssize_t cap) noexcept nogil:
+    """Layer l's kept f'(z), or NULL when the derivative comes from the output."""
+    if ex == NULL or ex.slope_off[l] < 0:
+        return NULL
+    return acts + cap * ex.slope_off[l]
+
+
+cdef inline const floating* layer_input(const Net* net, const Extras* ex, Py_ssize_t l,
+                                        const floating* x, const floating* acts,
+                                        Py_ssize_t cap) noexcept nogil:
+    """What weight layer l multiplied in the forward pass."""
+    if l > 0:
+        return acts + cap * net.unit_off[l - 1]
+    if ex != NULL and ex.input_off >= 0:
+        return acts + cap * ex.input_off
+    return x
 
 
 cdef double output_loss(const Net* net, const floating* out, const floating* t,
@@ -177,7 +291,8 @@ cdef double output_loss(const Net* net, const floating* out, const floating* t,
                 else:
                     for j in range(n):
                         d[j] = s * (o[j] - y[j])
-                    mul_derivative(act, d, o, n)
+                    mul_derivative(act, net.act_params[net.n_layers - 1], d, o,
+                                   <floating*>NULL, n)
         else:
             if net.loss == POISSON:  # after exp
                 for j in range(n):
@@ -203,11 +318,12 @@ cdef double output_loss(const Net* net, const floating* out, const floating* t,
     return total
 
 
-cdef void backward(const Net* net, const floating* params, const floating* x,
-                   Py_ssize_t rows, const floating* acts, floating* deltas,
+cdef void backward(const Net* net, const Extras* ex, const floating* params,
+                   const floating* x, Py_ssize_t rows, const floating* acts, floating* deltas,
                    Py_ssize_t cap, floating* grads, bint accumulate) noexcept nogil:
     """From the output delta (already in ``deltas``) down to layer 1: write (or
-    with ``accumulate`` add) dW_l and db_l into ``grads``."""
+    with ``accumulate`` add) dW_l and db_l into ``grads``.  ``ex`` is the
+    forward pass's (see forward)."""
     cdef Py_ssize_t l, r, j, n_in, n_out
     cdef const floating* a_in
     cdef floating* d
@@ -216,7 +332,7 @@ cdef void backward(const Net* net, const floating* params, const floating* x,
     cdef floating beta = 1 if accumulate else 0
     for l in range(net.n_layers - 1, -1, -1):
         n_in, n_out = net.sizes[l], net.sizes[l + 1]
-        a_in = x if l == 0 else acts + cap * net.unit_off[l - 1]
+        a_in = layer_input(net, ex, l, x, acts, cap)
         d = deltas + cap * net.unit_off[l]
         g = grads + net.param_off[l]
         gb = g + n_in * n_out
@@ -231,8 +347,9 @@ cdef void backward(const Net* net, const floating* params, const floating* x,
             # errors of the layer below, from the weights before any update
             matmul_nt(rows, n_out, n_in, <floating>1, d, params + net.param_off[l],
                       <floating>0, deltas + cap * net.unit_off[l - 1])
-            mul_derivative(net.acts[l - 1], deltas + cap * net.unit_off[l - 1],
-                           a_in, rows * n_in)
+            mul_derivative(net.acts[l - 1], net.act_params[l - 1],
+                           deltas + cap * net.unit_off[l - 1], a_in,
+                           slope_block(net, ex, l - 1, acts, cap), rows * n_in)
 
 
 cdef double add_l2_gradient(const Net* net, const floating* params,
@@ -249,6 +366,37 @@ cdef double add_l2_gradient(const Net* net, const floating* params,
             sq += params[i] * params[i]
             grads[i] += a * params[i]
     return sq
+
+
+cdef double add_l1_gradient(const Net* net, const floating* params,
+                            floating* grads, double l1) noexcept nogil:
+    """dW_l += l1 * sign(W_l) for every layer (biases are not penalized; the
+    subgradient at 0 is 0); returns sum_l |W_l|."""
+    cdef Py_ssize_t l, i, start, stop
+    cdef floating c = <floating>l1
+    cdef double total = 0
+    for l in range(net.n_layers):
+        start = net.param_off[l]
+        stop = start + net.sizes[l] * net.sizes[l + 1]
+        for i in range(start, stop):
+            if params[i] > 0:
+                total += params[i]
+                grads[i] += c
+            elif params[i] < 0:
+                total -= params[i]
+                grads[i] -= c
+    return total
+
+
+cdef void scale_weights(const Net* net, floating* params, double factor) noexcept nogil:
+    """W_l *= factor for every layer, biases untouched (decoupled weight decay)."""
+    cdef Py_ssize_t l, i, start, stop
+    cdef floating f = <floating>factor
+    for l in range(net.n_layers):
+        start = net.param_off[l]
+        stop = start + net.sizes[l] * net.sizes[l + 1]
+        for i in range(start, stop):
+            params[i] *= f
 
 
 cdef inline void _gather(const floating* src, Py_ssize_t width,
@@ -272,7 +420,7 @@ cdef double weight_sum(const floating* W, const Py_ssize_t* order,
     return total
 
 
-cdef double batch_gradient(const Net* net, const floating* params,
+cdef double batch_gradient(const Net* net, const Extras* ex, const floating* params,
                            const floating* X, const floating* Y,
                            const floating* W, const Py_ssize_t* order,
                            Py_ssize_t start, Py_ssize_t count, floating scale,
@@ -312,14 +460,14 @@ cdef double batch_gradient(const Net* net, const floating* params,
                 for i in range(m):
                     gather[cap * (n_in + n_out) + i] = W[order[start + done + i]]
                 w = gather + cap * (n_in + n_out)
-        forward(net, params, x, m, acts, cap)
+        forward(net, ex, params, x, m, acts, cap, done)
         loss += output_loss(net, acts + out_block, y, w, m, deltas + out_block, scale)
-        backward(net, params, x, m, acts, deltas, cap, grads, done > 0)
+        backward(net, ex, params, x, m, acts, deltas, cap, grads, done > 0)
         done += m
     return loss
 
 
-cdef double example_step(const Net* net, floating* params, floating* grads,
+cdef double example_step(const Net* net, const Extras* ex, floating* params, floating* grads,
                          floating* s1, floating* s2, const floating* x,
                          const floating* y, floating* acts, floating* deltas,
                          int rule, double lr, double eps, double h1, double h2,
@@ -341,7 +489,7 @@ cdef double example_step(const Net* net, floating* params, floating* grads,
     cdef const floating* a_in
     cdef floating ai, rate = <floating>lr, a = <floating>alpha
     cdef double loss, norm = 0
-    forward(net, params, x, 1, acts, 1)
+    forward(net, ex, params, x, 1, acts, 1, 0)
     loss = output_loss(net, acts + net.unit_off[L - 1], y, <floating*>NULL, 1,
                        deltas + net.unit_off[L - 1], <floating>1)
     if not isfinite(loss):
@@ -356,7 +504,8 @@ cdef double example_step(const Net* net, floating* params, floating* grads,
         if l > 0:
             matmul_nt(1, n_out, n_in, <floating>1, d, w, <floating>0,
                       deltas + net.unit_off[l - 1])
-            mul_derivative(net.acts[l - 1], deltas + net.unit_off[l - 1], a_in, n_in)
+            mul_derivative(net.acts[l - 1], net.act_params[l - 1], deltas + net.unit_off[l - 1],
+                           a_in, slope_block(net, ex, l - 1, acts, 1), n_in)
         if alpha != 0:
             for i in range(n_in * n_out):
                 norm += w[i] * w[i]
@@ -396,7 +545,7 @@ def forward_dataset(Topology top, const floating[::1] params,
         start = 0
         while start < n:
             m = n - start if n - start < cap else cap
-            forward(net, &params[0], &X[start, 0], m, &acts[0], cap)
+            forward(net, <Extras*>NULL, &params[0], &X[start, 0], m, &acts[0], cap, 0)
             memcpy(&out[start, 0], last, m * n_out * sizeof(floating))
             start += m
 
@@ -415,7 +564,7 @@ def loss_dataset(Topology top, const floating[::1] params,
     with nogil:
         while start < n:
             m = n - start if n - start < cap else cap
-            forward(net, &params[0], &X[start, 0], m, &acts[0], cap)
+            forward(net, <Extras*>NULL, &params[0], &X[start, 0], m, &acts[0], cap, 0)
             total += output_loss(net, last, &Y[start, 0], w + start if w != NULL else NULL,
                                  m, <floating*>NULL, <floating>1)
             start += m
@@ -443,7 +592,7 @@ def gradient_dataset(Topology top, const floating[::1] params,
     if not total_weight > 0:
         raise ValueError("the sample weights sum to zero")
     with nogil:
-        loss = batch_gradient(net, &params[0], &X[0, 0], &Y[0, 0], w, NULL, 0, n,
+        loss = batch_gradient(net, &top.base, &params[0], &X[0, 0], &Y[0, 0], w, NULL, 0, n,
                               <floating>(1.0 / total_weight), &grads[0], &acts[0],
                               &deltas[0], <floating*>NULL, cap)
         if alpha != 0:

@@ -4,9 +4,11 @@ An ``EpochPlan`` is built once per fit: it checks and keeps what does not
 change between epochs (the topology, the update rule and its
 hyperparameters, the L2 penalty and its convention, the data, the parameter,
 gradient and state vectors, and the buffers).  ``EpochPlan.train_epoch`` then
-takes only what changes (the sample order, the step rates and the update
-count so far) and runs every step of the epoch with the GIL released: for
-each batch, gather its rows, forward, backward, L2 term, optimizer update.
+takes only what changes (the sample order, the step rates, the update
+count so far and the epoch's number) and runs every step of the epoch with
+the GIL released: for each batch, gather its rows, forward (with dropout),
+backward, the L2 and L1 terms, clipping, decoupled weight decay, optimizer
+update.
 
 Invariants: every array the plan holds shares one dtype (float32 or float64)
 and is C-contiguous; ``order`` (or None for the rows in their stored order)
@@ -15,14 +17,18 @@ checks the values.
 """
 
 from cython cimport floating
-from libc.math cimport isfinite
+from libc.math cimport fabs, isfinite, sqrt
+from libc.stdint cimport uint64_t
 
 from ._network cimport (
-    Net, Topology, add_l2_gradient, batch_gradient, example_step, weight_sum)
+    Extras, Net, Topology, add_l1_gradient, add_l2_gradient, batch_gradient, example_step,
+    scale_weights, weight_sum)
 from ._optimizers cimport apply_update, step_scalars
+from ._random cimport next_key
 
 import numpy as np
 
+from ._network import buffer_layout
 from ._optimizers import state_vectors
 
 
@@ -63,15 +69,18 @@ cdef struct Plan:
     Py_ssize_t n, n_in, n_out, n_params, batch_size, cap, check_every
     # the update rule and the regularization
     int rule
-    double eps, h1, h2, alpha
+    double eps, h1, h2, alpha, l1, clip_norm, clip_value, weight_decay
     bint eps_hat, l2_per_weight
+    bint plain      # none of L1, clipping, weight decay, dropout: per-example steps fuse
+    uint64_t seed   # dropout's
+    Extras ex       # kept derivatives and dropout (ex.key set per step)
 
 
 cdef struct Outcome:
     int status
     Py_ssize_t step       # the failing step (from 0), or -1
     Py_ssize_t updates
-    double loss_sum, sq_sum
+    double loss_sum, penalty_sum
 
 
 cdef bint signalled() noexcept nogil:
@@ -90,6 +99,35 @@ cdef inline bint stop_requested(Py_ssize_t check_every, Py_ssize_t s) noexcept n
     return check_every != 0 and s % check_every == check_every - 1 and signalled()
 
 
+cdef inline uint64_t step_key(uint64_t seed, Py_ssize_t epoch, Py_ssize_t step) noexcept nogil:
+    """The dropout key of a step: from (seed, epoch, step) only, so a run split
+    over several fits, or resumed from a checkpoint, draws the same masks."""
+    return next_key(next_key(next_key(0, seed), <uint64_t>epoch), <uint64_t>step)
+
+
+cdef double clip_gradient(floating* g, Py_ssize_t n, double max_norm,
+                          double max_value) noexcept nogil:
+    """Scale g to global norm ``max_norm`` when it is longer (0: no limit), as
+    torch.nn.utils.clip_grad_norm_ (norm / (norm + 1e-6)), then clamp every
+    entry to [-max_value, max_value] (0: no clamp).  Returns the norm before."""
+    cdef Py_ssize_t i
+    cdef double total = 0, coef
+    cdef floating c, v = <floating>max_value
+    if max_norm > 0:
+        for i in range(n):
+            total += <double>g[i] * g[i]
+        total = sqrt(total)
+        coef = max_norm / (total + 1e-6)
+        if coef < 1:
+            c = <floating>coef
+            for i in range(n):
+                g[i] *= c
+    if max_value > 0:
+        for i in range(n):
+            g[i] = v if g[i] > v else (-v if g[i] < -v else g[i])
+    return total
+
+
 # The loops read the plan into locals and write their outcome once at the
 # end: through pointers, the compiler would reload every field after each
 # call into _network (it cannot prove the callee leaves them alone).
@@ -98,9 +136,10 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
                             const Py_ssize_t* order, const double* lr,
                             Py_ssize_t lr_stride, Py_ssize_t t0,
                             Outcome* out) noexcept nogil:
-    """Steps of one example each (batch_size 1), updating layer by layer as
-    the errors come down (``example_step``).  An example's weight cancels
-    out of its own weighted mean; it only scales alpha with l2_per_weight."""
+    """Steps of one example each (batch_size 1, no L1, clipping, weight decay
+    or dropout), updating layer by layer as the errors come down
+    (``example_step``).  An example's weight cancels out of its own weighted
+    mean; it only scales alpha with l2_per_weight."""
     cdef const floating* X = <const floating*>p.X
     cdef const floating* Y = <const floating*>p.Y
     cdef const floating* w = <const floating*>p.weights
@@ -114,7 +153,7 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
     cdef double eps = p.eps, h1 = p.h1, h2 = p.h2, base_alpha = p.alpha
     cdef bint eps_hat = p.eps_hat, per_weight = p.l2_per_weight and w != NULL
     cdef Py_ssize_t s, row, updates = 0
-    cdef double loss, sq = 0, alpha, step_lr, step_eps, loss_sum = 0, sq_sum = 0
+    cdef double loss, sq = 0, alpha, step_lr, step_eps, loss_sum = 0, penalty_sum = 0
     cdef bint ok = True
     for s in range(n):
         if stop_requested(check_every, s):
@@ -132,23 +171,26 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
                 alpha = base_alpha / w[row]
         step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
                      <double>(t0 + updates + 1), &step_lr, &step_eps)
-        loss = example_step(net, params, grads, s1, s2, X + row * n_in, Y + row * n_out,
-                            acts, deltas, rule, step_lr, step_eps, h1, h2, alpha, &sq, &ok)
+        loss = example_step(net, &p.ex, params, grads, s1, s2, X + row * n_in,
+                            Y + row * n_out, acts, deltas, rule, step_lr, step_eps, h1, h2,
+                            alpha, &sq, &ok)
         if not ok:
             out.status, out.step = LOSS_NOT_FINITE, s
             break
         updates += 1
         loss_sum += loss
-        sq_sum += sq / w[row] if per_weight else sq
-    out.updates, out.loss_sum, out.sq_sum = updates, loss_sum, sq_sum
+        if alpha != 0:
+            penalty_sum += 0.5 * alpha * sq
+    out.updates, out.loss_sum, out.penalty_sum = updates, loss_sum, penalty_sum
 
 
 cdef void batched_steps(floating* params, const Net* net, const Plan* p,
                         const Py_ssize_t* order, const double* lr,
-                        Py_ssize_t lr_stride, Py_ssize_t t0,
-                        Outcome* out) noexcept nogil:
+                        Py_ssize_t lr_stride, Py_ssize_t t0, Py_ssize_t epoch,
+                        Py_ssize_t first_step, Outcome* out) noexcept nogil:
     """Steps of ``batch_size`` examples (the last may have fewer): the batch
-    gradient, the L2 term, then one update over the whole parameter vector."""
+    gradient (with dropout), the L2 and L1 terms, clipping, then decoupled
+    weight decay and one update over the whole parameter vector."""
     cdef const floating* X = <const floating*>p.X
     cdef const floating* Y = <const floating*>p.Y
     cdef const floating* w = <const floating*>p.weights
@@ -161,10 +203,13 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
     cdef Py_ssize_t n = p.n, batch_size = p.batch_size, cap = p.cap, n_params = p.n_params
     cdef Py_ssize_t check_every = p.check_every, n_steps = (n + batch_size - 1) // batch_size
     cdef int rule = p.rule
-    cdef double eps = p.eps, h1 = p.h1, h2 = p.h2, alpha = p.alpha
+    cdef double eps = p.eps, h1 = p.h1, h2 = p.h2, alpha = p.alpha, l1 = p.l1
+    cdef double clip_norm = p.clip_norm, clip_value = p.clip_value, decay = p.weight_decay
     cdef bint eps_hat = p.eps_hat, per_weight = p.l2_per_weight
+    cdef bint dropout = p.ex.keep != NULL
+    cdef Extras ex = p.ex
     cdef Py_ssize_t s, start, count, updates = 0
-    cdef double loss, sq, wsum, step_lr, step_eps, loss_sum = 0, sq_sum = 0
+    cdef double loss, sq, ab, wsum, a_b, l1_b, step_lr, step_eps, loss_sum = 0, penalty_sum = 0
     for s in range(n_steps):
         if stop_requested(check_every, s):
             out.status = INTERRUPTED
@@ -174,33 +219,41 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
         wsum = weight_sum(w, order, start, count)
         if not wsum > 0:
             continue  # a batch of zero weight: no update, no rate consumed
-        loss = batch_gradient(net, params, X, Y, w, order, start, count,
+        if dropout:
+            ex.key = step_key(p.seed, epoch, first_step + s)
+        loss = batch_gradient(net, &ex, params, X, Y, w, order, start, count,
                               <floating>(1.0 / wsum), grads, acts, deltas, gather, cap)
-        sq = 0
-        if alpha != 0:
-            sq = add_l2_gradient(net, params, grads, alpha / wsum if per_weight else alpha)
-        if not (isfinite(loss) and isfinite(sq)):
+        a_b = alpha / wsum if per_weight else alpha
+        l1_b = l1 / wsum if per_weight else l1
+        sq = add_l2_gradient(net, params, grads, a_b) if alpha != 0 else 0
+        ab = add_l1_gradient(net, params, grads, l1_b) if l1 != 0 else 0
+        if not (isfinite(loss) and isfinite(sq) and isfinite(ab)):
             out.status, out.step = LOSS_NOT_FINITE, s
             break
         # count / wsum is exactly 1 without weights
         loss_sum += loss * (count / wsum)
-        sq_sum += count * (sq / wsum if per_weight else sq)
+        penalty_sum += count * (0.5 * a_b * sq + l1_b * ab)
+        if clip_norm > 0 or clip_value > 0:
+            clip_gradient(grads, n_params, clip_norm, clip_value)
+        if decay != 0:
+            # decoupled (Loshchilov & Hutter): by the schedule's rate, before the update
+            scale_weights(net, params, 1.0 - lr[updates * lr_stride] * decay)
         step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
                      <double>(t0 + updates + 1), &step_lr, &step_eps)
         apply_update(rule, params, grads, s1, s2, n_params, step_lr, step_eps, h1, h2)
         updates += 1
-    out.updates, out.loss_sum, out.sq_sum = updates, loss_sum, sq_sum
+    out.updates, out.loss_sum, out.penalty_sum = updates, loss_sum, penalty_sum
 
 
 cdef void run_steps(floating* params, const Net* net, const Plan* p,
                     const Py_ssize_t* order, const double* lr,
-                    Py_ssize_t lr_stride, Py_ssize_t t0,
-                    Outcome* out) noexcept nogil:
+                    Py_ssize_t lr_stride, Py_ssize_t t0, Py_ssize_t epoch,
+                    Py_ssize_t first_step, Outcome* out) noexcept nogil:
     cdef Py_ssize_t i
-    if p.batch_size == 1:
+    if p.batch_size == 1 and p.plain:
         per_example_steps(params, net, p, order, lr, lr_stride, t0, out)
     else:
-        batched_steps(params, net, p, order, lr, lr_stride, t0, out)
+        batched_steps(params, net, p, order, lr, lr_stride, t0, epoch, first_step, out)
     if out.status == OK:
         for i in range(p.n_params):
             if not isfinite(params[i]):
@@ -234,6 +287,16 @@ cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
     return 0
 
 
+def _check_options(double l1, double clip_norm, double clip_value, double weight_decay,
+                   keep):
+    for name, value in (("l1", l1), ("clip_norm", clip_norm), ("clip_value", clip_value),
+                        ("weight_decay", weight_decay)):
+        if not (isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    if keep is not None and not ((keep > 0) & (keep <= 1)).all():
+        raise ValueError(f"keep probabilities must be in (0, 1], got {keep}")
+
+
 cdef class EpochPlan:
     """Everything an epoch needs that does not change between epochs.
 
@@ -251,15 +314,32 @@ cdef class EpochPlan:
     batch_size : int >= 1
     rule, eps, h1, h2, eps_hat : the update rule (see _optimizers.pyx)
     alpha : float
-        L2 penalty; ``l2_per_weight`` divides it by each batch's weight sum
-        (scikit-learn's convention) instead of adding alpha/2 sum ||W||^2
-        to every batch's mean loss.
-    acts, deltas : buffers of a whole number of rows of top.n_units values
+        L2 penalty; ``l2_per_weight`` divides it (and ``l1``) by each batch's
+        weight sum (scikit-learn's convention) instead of adding
+        alpha/2 sum ||W||^2 to every batch's mean loss.
+    acts, deltas : buffers of a whole number of rows: ``acts`` of
+        top.buffer_width(keep) values per row, ``deltas`` of top.n_units
     gather : buffer of cap * (n_inputs + n_outputs + 1) values, where cap
         is the rows ``acts`` holds, or empty when no shuffled order with
         batches of more than one row will be passed
     check_every : int
         Let Python's signal handlers run every this many steps (0: never).
+    l1 : float
+        L1 penalty l1 sum |W| (biases not penalized), added to every batch's
+        mean loss, its subgradient to the gradient.
+    clip_norm, clip_value : float
+        Clip each batch's gradient (with its penalty terms) to this global
+        norm, then to this absolute value (0: no clipping).
+    weight_decay : float
+        Decoupled weight decay: W *= 1 - lr_t weight_decay before each
+        update (biases untouched), lr_t being the schedule's rate.
+    keep : float64 array (top's number of layers) or None
+        Dropout: the keep probability of each weight layer's input (the
+        network's inputs first, then each hidden layer's outputs); None or
+        all ones: no dropout.
+    seed : int
+        Dropout's random stream: step s of epoch e draws its masks from
+        (seed, e, s) alone.
     """
 
     cdef Plan plan
@@ -267,23 +347,44 @@ cdef class EpochPlan:
     cdef object arrays  # keeps every array the plan points into alive
     cdef bint single
     cdef readonly Py_ssize_t n_steps
+    cdef const Py_ssize_t[::1] _slope_off
+    cdef const double[::1] _keep
 
     def __init__(self, Topology top, params, grads, s1, s2, X, Y, weights,
                  Py_ssize_t batch_size, int rule, double eps, double h1, double h2,
                  bint eps_hat, double alpha, bint l2_per_weight, acts, deltas, gather,
-                 Py_ssize_t check_every=0):
+                 Py_ssize_t check_every=0, double l1=0.0, double clip_norm=0.0,
+                 double clip_value=0.0, double weight_decay=0.0, keep=None,
+                 uint64_t seed=0):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if check_every < 0:
             raise ValueError(f"check_every must be >= 0, got {check_every}")
         if X.shape[0] == 0:
             raise ValueError("X has no rows")
+        if keep is not None:
+            keep = np.ascontiguousarray(keep, dtype=np.float64)
+            if keep.shape != (top.net.n_layers,):
+                raise ValueError(f"keep has shape {keep.shape}, expected ({top.net.n_layers},)")
+            if (keep == 1).all():
+                keep = None
+        _check_options(l1, clip_norm, clip_value, weight_decay, keep)
         p = &self.plan
-        p.cap = top.check(params, X, Y, acts, deltas, grads, weights)
+        slope_off, p.ex.input_off, p.ex.width = buffer_layout(top.sizes, top.activations, keep)
+        self._slope_off = slope_off
+        p.ex.slope_off, p.ex.key = &self._slope_off[0], 0
+        p.ex.keep = NULL
+        if keep is not None:
+            self._keep = keep
+            p.ex.keep = &self._keep[0]
+        p.cap = top.check(params, X, Y, acts, deltas, grads, weights, p.ex.width)
         p.n, p.n_in, p.n_out = X.shape[0], X.shape[1], Y.shape[1]
         p.n_params, p.batch_size, p.check_every = params.shape[0], batch_size, check_every
         p.rule, p.eps, p.h1, p.h2, p.eps_hat = rule, eps, h1, h2, eps_hat
-        p.alpha, p.l2_per_weight = alpha, l2_per_weight
+        p.alpha, p.l2_per_weight, p.l1 = alpha, l2_per_weight, l1
+        p.clip_norm, p.clip_value, p.weight_decay, p.seed = clip_norm, clip_value, weight_decay, seed
+        p.plain = (l1 == 0 and clip_norm == 0 and clip_value == 0 and weight_decay == 0
+                   and keep is None)
         self.single = np.dtype(params.dtype) == np.float32
         if self.single:
             point_at[float](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
@@ -293,14 +394,17 @@ cdef class EpochPlan:
         self.arrays = (params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
         self.n_steps = (p.n + batch_size - 1) // batch_size
 
-    def train_epoch(self, order, const double[::1] lr, Py_ssize_t t0):
+    def train_epoch(self, order, const double[::1] lr, Py_ssize_t t0, Py_ssize_t epoch=0,
+                    Py_ssize_t first_step=0):
         """Run every step of one epoch; returns
-        (status, step, loss_sum, sq_sum, updates).
+        (status, step, loss_sum, penalty_sum, updates).
 
         ``order``: the epoch's row order (an intp array of n entries), or
         None for the stored order.  ``lr``: the rate of every update, or one
         rate for all (a skipped batch consumes none).  ``t0``: the updates
         applied before this epoch (Adam's bias correction counts from it).
+        ``epoch`` (the epochs completed before this one) and ``first_step``
+        (this plan's first step in the epoch) number dropout's masks.
 
         ``status`` is a Status code (an int: no enum is built per epoch);
         ``step`` the failing step (from 0) with
@@ -308,8 +412,9 @@ cdef class EpochPlan:
         else -1.  Every update is whole, also when INTERRUPTED: ``updates``
         says how many were applied.  ``loss_sum`` adds up, over the batches,
         the batch size times its (weighted) mean loss at the parameters it
-        saw; ``sq_sum`` the batch size times sum ||W||^2 (divided by the
-        batch's weight sum with l2_per_weight; 0 when alpha is 0).
+        saw; ``penalty_sum`` the batch size times its penalty
+        alpha_b/2 sum ||W||^2 + l1_b sum |W| (alpha_b, l1_b divided by the
+        batch's weight sum with l2_per_weight).
         """
         cdef const Py_ssize_t[::1] order_view
         cdef const Py_ssize_t* order_p = NULL
@@ -327,10 +432,12 @@ cdef class EpochPlan:
             if p.gather == NULL and p.batch_size > 1 and p.cap > 1:
                 raise ValueError("a shuffled order needs the gather buffer")
             order_p = &order_view[0]
-        out.status, out.step, out.updates, out.loss_sum, out.sq_sum = OK, -1, 0, 0, 0
+        out.status, out.step, out.updates, out.loss_sum, out.penalty_sum = OK, -1, 0, 0, 0
         with nogil:
             if self.single:
-                run_steps(<float*>p.params, net, p, order_p, &lr[0], lr_stride, t0, &out)
+                run_steps(<float*>p.params, net, p, order_p, &lr[0], lr_stride, t0, epoch,
+                          first_step, &out)
             else:
-                run_steps(<double*>p.params, net, p, order_p, &lr[0], lr_stride, t0, &out)
-        return out.status, out.step, out.loss_sum, out.sq_sum, out.updates
+                run_steps(<double*>p.params, net, p, order_p, &lr[0], lr_stride, t0, epoch,
+                          first_step, &out)
+        return out.status, out.step, out.loss_sum, out.penalty_sum, out.updates
