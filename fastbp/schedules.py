@@ -126,7 +126,7 @@ class Scaled(Schedule):
 
     @property
     def lr(self):
-        """The initial rate: the wrapped schedule's, scaled."""
+        """The wrapped schedule's ``lr`` (its initial rate; a one-cycle's peak), scaled."""
         return self.scale * self.schedule.lr
 
     def _rate(self, t):
@@ -183,7 +183,8 @@ class Warmup(Schedule):
 
     @property
     def lr(self):
-        """The wrapped schedule's ``lr``."""
+        """The wrapped schedule's ``lr`` (the rate the warm-up leads to, but
+        for a one-cycle, whose ``lr`` is its peak)."""
         return self.schedule.lr
 
     def _rate(self, t):

@@ -193,6 +193,12 @@ def test_the_estimators_take_a_schedule_as_learning_rate():
         a.fit(X, y)
         b.fit(X, y)
     assert a.loss_curve_ == b.loss_curve_
+    # a schedule in the wrong parameter, or a wrong string, says where it goes
+    with pytest.raises(TypeError, match=r"learning_rate_init must be a positive number; pass "
+                                        r"the schedule as learning_rate=Polynomial\("):
+        fb.MLPRegressor(learning_rate_init=S.Polynomial(0.01, 10)).fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate must be one of .* or a fastbp.schedules"):
+        fb.MLPRegressor(learning_rate="cosine").fit(X, y)
 
 
 # --- against torch.optim.lr_scheduler ---------------------------------------------------
