@@ -19,7 +19,10 @@ FORMAT_VERSION = 1
 OPTIMIZERS = {cls.__name__: cls for cls in (SGD, AdaGrad, RMSprop, Adam, AdamW)}
 SCHEDULES = {cls.__name__: cls for cls in (
     schedules.Constant, schedules.StepDecay, schedules.ExponentialDecay,
-    schedules.InverseTimeDecay, schedules.InverseScaling, schedules.Scaled)}
+    schedules.InverseTimeDecay, schedules.InverseScaling, schedules.Scaled,
+    schedules.Warmup, schedules.CosineAnnealing, schedules.OneCycle, schedules.Polynomial)}
+# The schedules that wrap another: their "schedule" parameter is a schedule entry.
+WRAPPERS = ("Scaled", "Warmup")
 
 
 def _check_saveable(obj, table, what):

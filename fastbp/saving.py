@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from fastbp._modelfile import FORMAT, FORMAT_VERSION, OPTIMIZERS, SCHEDULES, write
+from fastbp._modelfile import FORMAT, FORMAT_VERSION, OPTIMIZERS, SCHEDULES, WRAPPERS, write
 from fastbp._version import __version__
 from fastbp.history import History
 from fastbp.network import MLP
@@ -37,6 +37,11 @@ from fastbp.optimizers import Optimizer
 
 __all__ = ["save", "load", "load_checkpoint", "Checkpoint", "ModelFileError",
            "UnsupportedFormatError", "FORMAT_VERSION"]
+
+# Deeper nesting of Scaled and Warmup is no schedule anyone builds, only a
+# file made to exhaust the recursion.
+MAX_NESTING = 16
+
 
 class ModelFileError(ValueError):
     """A file is not a readable fastbp model: truncated, corrupted, not a model
@@ -120,12 +125,18 @@ def _build(table, entry, what, **extra):
         raise ModelFileError(f"invalid {what} {name}{params}: {e}") from None
 
 
-def _schedule_from_json(entry):
-    if isinstance(entry, dict) and entry.get("class") == "Scaled":
-        inner = _schedule_from_json(_field(entry.get("params"), "schedule", dict, "Scaled "))
-        scale = {k: v for k, v in entry["params"].items() if k != "schedule"}
-        return _build(SCHEDULES, {"class": "Scaled", "params": scale}, "schedule", schedule=inner)
-    return _build(SCHEDULES, entry, "schedule")
+def _schedule_from_json(entry, depth=0):
+    """The schedule ``entry`` describes; a wrapper's (Scaled, Warmup) inner
+    schedule is an entry of its own, nested at most MAX_NESTING deep."""
+    name = entry.get("class") if isinstance(entry, dict) else None
+    if name not in WRAPPERS:
+        return _build(SCHEDULES, entry, "schedule")
+    if depth >= MAX_NESTING:
+        raise ModelFileError(f"schedules nested more than {MAX_NESTING} deep")
+    inner = _schedule_from_json(_field(entry.get("params"), "schedule", dict, f"{name} "),
+                                depth + 1)
+    rest = {k: v for k, v in entry["params"].items() if k != "schedule"}
+    return _build(SCHEDULES, {"class": name, "params": rest}, "schedule", schedule=inner)
 
 
 def _check_array(arrays, name, shape, dtype):

@@ -10,11 +10,20 @@ Schedules are small picklable objects (no closures), usable wherever an
 optimizer takes ``lr``::
 
     fb.SGD(lr=fb.schedules.InverseTimeDecay(0.5, k=1e-3))
+
+:class:`Warmup` puts a linear warm-up in front of any of them::
+
+    fb.Adam(lr=fb.schedules.Warmup(fb.schedules.CosineAnnealing(1e-3, length=5000), 500))
+
+The schedules with a length (cosine annealing, one-cycle, polynomial) live in
+``fastbp._annealing`` and are re-exported here.
 """
 import numbers
 
 import numpy as np
 
+from fastbp._annealing import CosineAnnealing, OneCycle, Polynomial
+from fastbp._schedule_base import Schedule, check_length, check_per, non_negative, positive
 from fastbp._validation import check_real
 
 __all__ = [
@@ -25,63 +34,13 @@ __all__ = [
     "InverseTimeDecay",
     "InverseScaling",
     "Scaled",
+    "Warmup",
+    "CosineAnnealing",
+    "OneCycle",
+    "Polynomial",
+    "warmup_length",
     "as_schedule",
 ]
-
-
-def _positive(name, value):
-    return check_real(name, value, 0.0, low_open=True)
-
-
-def _non_negative(name, value):
-    return check_real(name, value, 0.0)
-
-
-class Schedule:
-    """Base class: subclasses define ``_rate(t)`` over a float64 array ``t``."""
-
-    per = "step"
-    constant = False  # True when the rate never changes
-
-    def __init__(self, lr, per="step"):
-        self.lr = _positive("lr", lr)
-        if per not in ("step", "epoch"):
-            raise ValueError(f"per must be 'step' or 'epoch', got {per!r}")
-        self.per = per
-
-    def __call__(self, t):
-        """The learning rate at counter ``t`` (a number or an array)."""
-        t = np.asarray(t, dtype=np.float64)
-        if np.any(t < 0):
-            raise ValueError("the schedule counter t must be >= 0")
-        rate = self._rate(t)
-        return float(rate) if rate.ndim == 0 else rate
-
-    def rates(self, first_step, n_steps, epoch):
-        """Learning rates of the ``n_steps`` updates starting at update number
-        ``first_step``, in epoch number ``epoch`` (both counted from 0).
-
-        A rate that is the same for every step of the epoch (``per="epoch"``,
-        or a constant) comes back as a one-element array: the compiled loop
-        reads it for every step, and no per-step array is allocated.
-        """
-        if self.per == "epoch" or self.constant:
-            return np.array([self._rate(np.float64(epoch))], dtype=np.float64)
-        t = np.arange(first_step, first_step + n_steps, dtype=np.float64)
-        return np.ascontiguousarray(self._rate(t), dtype=np.float64)
-
-    def _params(self):
-        return dict(vars(self))
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self._params() == other._params()
-
-    def __hash__(self):
-        return hash((type(self), tuple(sorted(self._params().items()))))
 
 
 class Constant(Schedule):
@@ -116,7 +75,7 @@ class ExponentialDecay(Schedule):
 
     def __init__(self, lr, k, per="step"):
         super().__init__(lr, per)
-        self.k = _non_negative("k", k)
+        self.k = non_negative("k", k)
 
     def _rate(self, t):
         return self.lr * np.exp(-self.k * t)
@@ -127,7 +86,7 @@ class InverseTimeDecay(Schedule):
 
     def __init__(self, lr, k, per="step"):
         super().__init__(lr, per)
-        self.k = _non_negative("k", k)
+        self.k = non_negative("k", k)
 
     def _rate(self, t):
         return self.lr / (1.0 + self.k * t)
@@ -138,7 +97,7 @@ class InverseScaling(Schedule):
 
     def __init__(self, lr, power=0.5, per="step"):
         super().__init__(lr, per)
-        self.power = _non_negative("power", power)
+        self.power = non_negative("power", power)
 
     def _rate(self, t):
         return self.lr / (t + 1.0) ** self.power
@@ -156,7 +115,7 @@ class Scaled(Schedule):
         if not isinstance(schedule, Schedule):
             raise TypeError(
                 f"schedule must be a fastbp.schedules.Schedule, got {type(schedule).__name__}")
-        scale = _positive("scale", scale)
+        scale = positive("scale", scale)
         if isinstance(schedule, Scaled):
             schedule, scale = schedule.schedule, scale * schedule.scale
         self.schedule, self.scale = schedule, scale
@@ -167,11 +126,95 @@ class Scaled(Schedule):
 
     @property
     def lr(self):
-        """The initial rate: the wrapped schedule's, scaled."""
+        """The wrapped schedule's ``lr`` (its initial rate; a one-cycle's peak), scaled."""
         return self.scale * self.schedule.lr
 
     def _rate(self, t):
         return self.scale * self.schedule._rate(t)
+
+
+class Warmup(Schedule):
+    """A linear rise to another schedule's first rate, then that schedule from its t = 0.
+
+    For t < ``length`` the rate is r0 (start_factor + (1 - start_factor) t /
+    length), r0 being the wrapped schedule's rate at its t = 0; from t =
+    ``length`` on it is the wrapped schedule's rate at t - length, so the
+    wrapped schedule runs in full after the warm-up (a cosine still reaches
+    its minimum ``length`` updates after the warm-up ends).  That is torch's
+    ``SequentialLR([LinearLR(start_factor=start_factor, total_iters=length),
+    X], milestones=[length])``.
+
+    Parameters
+    ----------
+    schedule : Schedule or float
+        What runs after the warm-up; a number is a constant rate.
+    length : int
+        How many counts the warm-up lasts, in the wrapped schedule's unit
+        (updates, or epochs for a ``per="epoch"`` schedule).
+    start_factor : float, default 0.1
+        The first rate as a fraction of r0, in [0, 1].  0.1 keeps the first
+        updates small without wasting them: 0 (Keras's and Hugging Face's
+        warm-ups) makes the first update a no-op, and torch's LinearLR
+        defaults to 1/3.
+    per : {"step", "epoch"}, optional
+        What a number ``schedule`` counts (default "step"); for a Schedule
+        it is the schedule's own ``per``, and giving another is an error.
+    """
+
+    def __init__(self, schedule, length, start_factor=0.1, per=None):
+        if per is not None:
+            check_per(per)
+        if isinstance(schedule, numbers.Real) and not isinstance(schedule, bool):
+            schedule = Constant(schedule, per="step" if per is None else per)
+        elif not isinstance(schedule, Schedule):
+            raise TypeError(f"schedule must be a fastbp.schedules.Schedule or a positive number, "
+                            f"got {type(schedule).__name__}")
+        elif per is not None and per != schedule.per:
+            raise ValueError(f"per={per!r} differs from the wrapped schedule's per="
+                             f"{schedule.per!r}: the warm-up counts in the wrapped schedule's unit")
+        self.schedule = schedule
+        self.length = check_length("length", length)
+        self.start_factor = check_real("start_factor", start_factor, 0.0, 1.0)
+        self.per = schedule.per
+
+    def _params(self):
+        return {"schedule": self.schedule, "length": self.length,
+                "start_factor": self.start_factor}
+
+    @property
+    def lr(self):
+        """The wrapped schedule's ``lr`` (the rate the warm-up leads to, but
+        for a one-cycle, whose ``lr`` is its peak)."""
+        return self.schedule.lr
+
+    def _rate(self, t):
+        top = self.schedule._rate(np.float64(0.0))
+        rising = top * (self.start_factor + (1.0 - self.start_factor) * t / self.length)
+        after = self.schedule._rate(np.maximum(t - self.length, 0.0))
+        return np.where(t < self.length, rising, after)
+
+
+def warmup_length(schedule):
+    """How long the warm-up of ``schedule`` lasts, in its counter's unit.
+
+    Parameters
+    ----------
+    schedule : Schedule or float
+
+    Returns
+    -------
+    int
+        The counts (updates, or epochs when ``schedule.per == "epoch"``)
+        before the warmed-up schedule begins: the sum of the lengths of its
+        :class:`Warmup` wrappers, seen through :class:`Scaled`; 0 for a
+        schedule without one or a number.  (The rise of :class:`OneCycle`
+        is part of its cycle, not a warm-up.)
+    """
+    if isinstance(schedule, Warmup):
+        return schedule.length + warmup_length(schedule.schedule)
+    if isinstance(schedule, Scaled):
+        return warmup_length(schedule.schedule)
+    return 0
 
 
 def as_schedule(lr):

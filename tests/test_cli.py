@@ -351,8 +351,23 @@ def _expected_optimizer_options(name):
 
 def _expected_schedule_options(name):
     cls = _options.SCHEDULES[name]
-    # the first parameter, the rate, is --lr; a constant rate counts nothing (no --per)
-    return _signature(cls, skip=("lr", "per") if cls.constant else ("lr",))
+    # the first parameter, the rate, is --lr; a constant rate counts nothing (no --per);
+    # a length defaults to the training run
+    options = _signature(cls, skip=("lr", "per") if cls.constant else ("lr",))
+    if options.get("length") is inspect.Parameter.empty:
+        options["length"] = _options.RUN
+    return options
+
+
+def _option_value(param, default):
+    """argv giving ``param`` a value other than ``default``, and that value."""
+    if isinstance(default, bool):
+        return [_flag(param)], not default
+    if param in _options._CHOICES:
+        value = next(c for c in _options._CHOICES[param] if c != default)
+        return [_flag(param), value], value
+    value = 30 if isinstance(default, int) or default is _options.RUN else 0.25
+    return [_flag(param), str(value)], value
 
 
 def _required(options, but=None):
@@ -411,17 +426,16 @@ def test_each_schedule_takes_its_signatures_parameters(name, capsys):
     assert list(_options.schedule_options(name)) == list(expected)
     # an option of another schedule is refused, naming exactly the signature's
     every = {p: d for n in _options.SCHEDULES for p, d in _expected_schedule_options(n).items()}
-    foreign = sorted(set(every) - set(expected))[0]
-    value = every[foreign] if isinstance(every[foreign], str) else "2"
-    takes = _takes(capsys, ["--schedule", name, *_required(expected), _flag(foreign), value])
-    assert takes == (", ".join(_flag(p) for p in expected) or "no options")
-    # and each of its own is accepted and reaches the constructor
+    for foreign in sorted(set(every) - set(expected))[:3]:
+        option, _ = _option_value(foreign, every[foreign])
+        takes = _takes(capsys, ["--schedule", name, *_required(expected), *option])
+        assert takes == (", ".join(_flag(p) for p in expected) or "no options")
+    # and each of its own is accepted and reaches the constructor (--restarts lets
+    # --length-mult apply; --lr 1 lets the lowest rates be 0.25)
     for param, default in expected.items():
-        if param == "per":
-            value = "step" if default == "epoch" else "epoch"
-        else:
-            value = 3 if isinstance(default, int) else 0.25
-        argv = ["--schedule", name, *_required(expected, but=param), _flag(param), str(value)]
+        option, value = _option_value(param, default)
+        argv = ["--schedule", name, "--lr", "1", *_required(expected, but=param), *option,
+                *(["--restarts"] if param == "length_mult" else [])]
         assert getattr(_options.build_optimizer(_train_args(*argv)).lr, param) == value, param
 
 
@@ -452,6 +466,8 @@ def test_the_defaults_are_the_signatures():
         for param, default in _signature(cls, skip=("lr",)).items():
             if default is not inspect.Parameter.empty:
                 assert getattr(schedule, param) == default, (name, param)
+            elif expected[param] is _options.RUN:  # 100 epochs of (by default) one update
+                assert getattr(schedule, param) == 100, (name, param)
 
 
 def test_the_help_shows_the_signatures_defaults():
@@ -465,8 +481,9 @@ def test_the_help_shows_the_signatures_defaults():
     for name in _options.SCHEDULES:
         for param, default in _expected_schedule_options(name).items():
             assert name in helps[param], (name, param)
-            assert ("required" if default is inspect.Parameter.empty else str(default)) \
-                in helps[param], (name, param)
+            if not isinstance(default, bool):
+                assert ("required" if default is inspect.Parameter.empty else str(default)) \
+                    in helps[param], (name, param)
 
 
 def test_a_changed_default_or_a_new_parameter_shows_up(monkeypatch, capsys):

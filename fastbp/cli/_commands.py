@@ -11,7 +11,7 @@ import numpy as np
 import fastbp as fb
 from fastbp.callbacks import CSVLogger, EarlyStopping, ProgressBar
 from fastbp.cli._arguments import CLIError
-from fastbp.cli._options import build_optimizer
+from fastbp.cli._options import build_optimizer, check_options
 from fastbp.cli._parser import build_parser
 from fastbp.cli._plots import save_loss_curve
 from fastbp.cli.tables import Preprocessing, TableError, read_table
@@ -75,11 +75,13 @@ def _describe(args, n, prep, net, opt, n_train, n_val):
 
 def cmd_train(args):
     """``fastbp train``: fit a network to a table and save it."""
-    opt = build_optimizer(args)  # option mistakes first, before reading the data
+    check_options(args)  # option mistakes first, before reading the data
     batch_size = _batch_size(args)
     columns = read_table(args.data)
     n = len(next(iter(columns.values())))
     train_idx, val_idx = _split(args, n)
+    # the schedule's default length is the run: epochs of this many updates
+    opt = build_optimizer(args, -(-len(train_idx) // (batch_size or len(train_idx))))
     # scaling statistics from the training rows only: validation stays unseen
     prep = Preprocessing.fit(columns, args.target, args.features, args.task,
                              standardize=not args.no_standardize, rows=train_idx, path=args.data)

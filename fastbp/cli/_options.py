@@ -7,18 +7,26 @@ are defined there, once); ``--schedule NAME`` is a class of
 :data:`SCHEDULES`.  Every parameter of the class's constructor is an option
 (``eps_hat`` is ``--eps-hat``; a bool parameter is a flag) with the
 constructor's default, but a schedule's ``lr``, which is the optimizer's
-``--lr``.  The parser, its help and the checks all come from these tables,
-so a new parameter or a changed default needs no edit here.
+``--lr``, and a schedule's ``length``, which defaults to the whole run.
+The parser, its help and the checks all come from these tables, so a new
+parameter or a changed default needs no edit here.
+
+``--warmup EPOCHS`` puts a :class:`fastbp.schedules.Warmup` in front of the
+chosen schedule.  It counts epochs, the unit of ``--epochs``, whatever the
+schedule counts: for a schedule that counts updates it lasts EPOCHS times the
+updates of an epoch.  A ``length`` not given is the run after the warm-up,
+so a cosine or a one-cycle ends with the last epoch.
 """
 import argparse
 import inspect
 
 from fastbp import schedules
-from fastbp.cli._arguments import CLIError
+from fastbp.cli._arguments import CLIError, non_negative_int
 from fastbp.optimizers import NAMED as OPTIMIZERS  # name -> (class, preset arguments)
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "REQUIRED", "optimizer_options", "schedule_options",
-           "add_optimizer_arguments", "add_schedule_arguments", "build_optimizer"]
+__all__ = ["OPTIMIZERS", "SCHEDULES", "REQUIRED", "RUN", "optimizer_options", "schedule_options",
+           "add_optimizer_arguments", "add_schedule_arguments", "check_options",
+           "build_optimizer", "build_schedule"]
 
 # The schedules the command line offers, by the name --schedule takes.
 SCHEDULES = {
@@ -27,9 +35,25 @@ SCHEDULES = {
     "exponential": schedules.ExponentialDecay,
     "inverse-time": schedules.InverseTimeDecay,
     "inverse-scaling": schedules.InverseScaling,
+    "cosine": schedules.CosineAnnealing,
+    "one-cycle": schedules.OneCycle,
+    "polynomial": schedules.Polynomial,
 }
 
 REQUIRED = inspect.Parameter.empty  # the "default" of a parameter that has none
+
+
+class _RunLength:
+    """The command line's default of a schedule's ``length``: the training
+    run after the warm-up, known once the data is read."""
+
+    def __repr__(self):
+        return "the run after --warmup"
+
+
+RUN = _RunLength()
+_RUN_LENGTH = "length"  # the schedule parameter that defaults to RUN
+_KINDS = {"length": int}  # the type of an option whose default does not tell it
 
 # What --help says of a parameter; its default comes from the signature.  A
 # parameter missing here is still an option, its help naming the classes.
@@ -49,8 +73,19 @@ _HELP = {
     "k": "the decay constant",
     "power": "the exponent",
     "per": "what t counts: updates (step) or epochs (epoch)",
+    "length": "updates (epochs with --per epoch) from the first rate to the last; for "
+              "cosine with --restarts, the first period",
+    "min_lr": "the lowest rate",
+    "restarts": "restart the cosine at --lr after each period (SGDR)",
+    "length_mult": "with --restarts, each period is this many times the previous one",
+    "pct_start": "fraction of the cycle spent rising to --lr, the peak",
+    "anneal_strategy": "the shape of the rise and fall",
+    "div_factor": "the first rate is --lr / div_factor",
+    "final_div_factor": "the last rate is the first / final_div_factor",
+    "three_phase": "come back down to the first rate before the final anneal",
+    "end_lr": "the final rate",
 }
-_CHOICES = {"per": ["step", "epoch"]}
+_CHOICES = {"per": ["step", "epoch"], "anneal_strategy": ["cos", "linear"]}
 
 
 def _flag(name):
@@ -97,13 +132,16 @@ def schedule_options(name):
     dict
         {parameter: default (REQUIRED for none)}: the class's constructor
         parameters but the first, the rate, which is ``--lr``; and no
-        ``per`` for a constant rate, which counts nothing.
+        ``per`` for a constant rate, which counts nothing.  A required
+        ``length`` has the default :data:`RUN`, the run after the warm-up.
     """
     cls = SCHEDULES[name]
     params = _parameters(cls)
     params.pop(next(iter(params)))
     if cls.constant:
         params.pop("per", None)
+    if params.get(_RUN_LENGTH) is REQUIRED:
+        params[_RUN_LENGTH] = RUN
     return params
 
 
@@ -134,14 +172,16 @@ def _add_option(group, param, defaults, every_name, class_of):
     (``class_of(name)`` is a name's class)."""
     what = _HELP.get(param) or "see " + ", ".join(sorted({class_of(n).__name__ for n in defaults}))
     owners = "" if list(defaults) == list(every_name) else ", ".join(defaults) + ": "
-    values = [v for v in defaults.values() if v is not REQUIRED]
+    values = [v for v in defaults.values() if v is not REQUIRED and v is not RUN]
     if values and all(isinstance(v, bool) for v in values):
         # a flag: the option is given or not; None tells "not given" apart
         action = "store_true" if not any(values) else argparse.BooleanOptionalAction
         group.add_argument(_flag(param), action=action, default=None,
                            help=f"{owners}{what}".replace("%", "%%"))
         return
-    if values and all(isinstance(v, int) for v in values):
+    if param in _KINDS:
+        kind = _KINDS[param]
+    elif values and all(isinstance(v, int) for v in values):
         kind = int
     elif values and all(isinstance(v, str) for v in values):
         kind = str
@@ -178,6 +218,14 @@ def add_schedule_arguments(group, default):
                        help=f"{formulas} (default: {default})".replace("%", "%%"))
     for param, defaults in _by_parameter(schedule_options, SCHEDULES).items():
         _add_option(group, param, defaults, SCHEDULES, SCHEDULES.get)
+    group.add_argument("--warmup", type=non_negative_int, default=0, metavar="EPOCHS",
+                       help="a linear warm-up over the first EPOCHS epochs, in front of any "
+                       "schedule; the schedule's length defaults to the epochs after it "
+                       "(default: 0, none)")
+    factor = _parameters(schedules.Warmup)["start_factor"]
+    group.add_argument("--warmup-start-factor", type=float, default=None, metavar="F",
+                       help=f"the warm-up's first rate as a fraction of the schedule's first "
+                       f"(default {factor})")
 
 
 def _given(args, option, name, takes, every_param):
@@ -197,15 +245,69 @@ def _given(args, option, name, takes, every_param):
     return given
 
 
-def build_optimizer(args):
+def _optimizer_arguments(args):
+    """(class, rate, other keyword arguments) of the optimizer ``args`` ask for."""
+    takes = optimizer_options(args.optimizer)
+    given = _given(args, "optimizer", args.optimizer, takes,
+                   _by_parameter(optimizer_options, OPTIMIZERS))
+    cls, preset = OPTIMIZERS[args.optimizer]
+    kwargs = {**preset, **given}
+    lr = kwargs.pop("lr", takes["lr"])  # the schedule's initial rate
+    return cls, lr, kwargs
+
+
+def _schedule_arguments(args):
+    """({parameter: value} given for the schedule, warm-up epochs, warm-up
+    keyword arguments); CLIError for options that do not go together."""
+    kwargs = _given(args, "schedule", args.schedule, schedule_options(args.schedule),
+                    _by_parameter(schedule_options, SCHEDULES))
+    warmup, factor = args.warmup, args.warmup_start_factor
+    if factor is not None and not warmup:
+        raise CLIError("--warmup-start-factor applies with --warmup")
+    if warmup and warmup >= args.epochs:
+        raise CLIError(f"--warmup {warmup} must be less than --epochs ({args.epochs}): the "
+                       f"warm-up would take the whole training")
+    return kwargs, warmup, {} if factor is None else {"start_factor": factor}
+
+
+def check_options(args):
+    """Raise what :func:`build_optimizer` would for the options alone, before
+    the data (and so the updates per epoch) is known: a CLIError for an
+    option that does not apply or is missing, the optimizer's ValueError for
+    a value out of range.  The schedule's values are checked when it is built."""
+    cls, lr, kwargs = _optimizer_arguments(args)
+    _schedule_arguments(args)
+    cls(lr=lr, **kwargs)
+
+
+def build_schedule(args, lr, steps_per_epoch=1):
+    """The learning-rate schedule that the parsed command line ``args`` ask
+    for, starting at ``lr``, for a run of ``args.epochs`` epochs of
+    ``steps_per_epoch`` updates: ``length`` defaults to the run after the
+    warm-up, and ``--warmup`` (epochs) becomes a Warmup in the schedule's unit."""
+    kwargs, warmup, warmup_kwargs = _schedule_arguments(args)
+    cls = SCHEDULES[args.schedule]
+    per = kwargs.get("per", _parameters(cls).get("per", "step"))
+    unit = 1 if per == "epoch" else steps_per_epoch
+    if schedule_options(args.schedule).get(_RUN_LENGTH) is RUN and _RUN_LENGTH not in kwargs:
+        kwargs[_RUN_LENGTH] = max(1, (args.epochs - warmup) * unit)
+    schedule = cls(lr, **kwargs)
+    return schedules.Warmup(schedule, warmup * unit, **warmup_kwargs) if warmup else schedule
+
+
+def build_optimizer(args, steps_per_epoch=1):
     """The optimizer, with its learning-rate schedule, that the parsed
     command line ``args`` ask for.
 
     Parameters
     ----------
     args : argparse.Namespace
-        With ``optimizer``, ``schedule`` and an attribute per option (None
-        when not given), as the parser of ``fastbp train`` makes them.
+        With ``optimizer``, ``schedule``, ``epochs``, ``warmup``,
+        ``warmup_start_factor`` and an attribute per option (None when not
+        given), as the parser of ``fastbp train`` makes them.
+    steps_per_epoch : int, default 1
+        Updates per epoch, which a schedule's default length and the
+        warm-up of a schedule counting updates are measured in.
 
     Returns
     -------
@@ -215,15 +317,8 @@ def build_optimizer(args):
     ------
     CLIError
         An option that does not apply to the optimizer or schedule chosen,
-        or a required one missing.  Values out of range raise the
-        constructors' ValueError.
+        a required one missing, or a warm-up as long as the training.
+        Values out of range raise the constructors' ValueError.
     """
-    takes = optimizer_options(args.optimizer)
-    given = _given(args, "optimizer", args.optimizer, takes,
-                   _by_parameter(optimizer_options, OPTIMIZERS))
-    cls, preset = OPTIMIZERS[args.optimizer]
-    kwargs = {**preset, **given}
-    lr = kwargs.pop("lr", takes["lr"])  # the schedule's initial rate
-    schedule_kwargs = _given(args, "schedule", args.schedule, schedule_options(args.schedule),
-                             _by_parameter(schedule_options, SCHEDULES))
-    return cls(lr=SCHEDULES[args.schedule](lr, **schedule_kwargs), **kwargs)
+    cls, lr, kwargs = _optimizer_arguments(args)
+    return cls(lr=build_schedule(args, lr, steps_per_epoch), **kwargs)

@@ -37,6 +37,13 @@ def _one_of(choices, or_instance=None, what=""):
     return check
 
 
+def _learning_rate_init(name, value):
+    if isinstance(value, Schedule):  # a natural slip: say where a schedule goes
+        raise TypeError(f"{name} must be a positive number; pass the schedule as "
+                        f"learning_rate={value!r}")
+    return check_real(name, value, 0.0, low_open=True)
+
+
 def _hidden_layer_sizes(name, value):
     sizes = ([value] if isinstance(value, numbers.Integral) and not isinstance(value, bool)
              else value)
@@ -88,7 +95,7 @@ PARAMETERS = {
     "alpha": _real(0.0),
     "batch_size": _batch_size,
     "learning_rate": _one_of(LR_MODES, Schedule, " or a fastbp.schedules Schedule"),
-    "learning_rate_init": _real(0.0, low_open=True),
+    "learning_rate_init": _learning_rate_init,
     "power_t": _real(0.0),
     "max_iter": _int(1),
     "shuffle": check_bool,
