@@ -5,12 +5,13 @@ learning rate, when to stop); one compiled call runs all the epoch's steps.
 """
 import numpy as np
 
-from fastbp._runner import Runner, train
 from fastbp._regularization import Regularization
+from fastbp._runner import Runner, train
 from fastbp._validation import check_alpha, check_bool, check_int
 from fastbp.callbacks import ProgressBar, as_callbacks
 from fastbp.history import History, TrainingDiverged
 from fastbp.optimizers import get_optimizer
+from fastbp.schedules import warmup_length
 
 __all__ = ["fit", "Runner", "train", "History", "TrainingDiverged"]
 
@@ -24,6 +25,21 @@ def _progress(verbose):
     if not verbose:
         return []
     return [ProgressBar(bar=None if verbose == 1 else False)]
+
+
+def _check_warmup(opt, epochs, steps_per_epoch):
+    """Refuse a warm-up that this fit would not finish: its schedule would
+    never reach the rate it warms up to."""
+    length = warmup_length(opt.lr)
+    if opt.lr.per == "epoch":
+        unit, reached = "epochs", opt.epochs + epochs
+    else:
+        unit, reached = "steps", opt.t + epochs * steps_per_epoch
+    if length > reached:
+        raise ValueError(
+            f"the learning rate's warm-up of {length} {unit} is longer than the training "
+            f"this fit reaches ({reached} {unit}, counted from the optimizer's start): give "
+            f"a shorter warm-up or more epochs")
 
 
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
@@ -125,6 +141,8 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     n = X.shape[0]
     batch = n if batch_size is None else min(check_int("batch_size", batch_size, 1), n)
     alpha = check_alpha(alpha)
+    if epochs:
+        _check_warmup(opt, epochs, -(-n // batch))
     reg = Regularization.for_fit(net, l1, clip_norm, clip_value, dropout, input_dropout)
     shuffle = check_bool("shuffle", shuffle)
     if on_divergence not in ("raise", "stop"):

@@ -50,7 +50,7 @@ OUTPUT_LOSS = [
     ("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"),
     ("exp", "poisson"), ("exp", "squared"),
 ]
-HIDDEN = ["sigmoid", "tanh", "relu", "identity"]
+HIDDEN = ["sigmoid", "tanh", "relu", "identity", "leaky_relu", "elu", "gelu", "softplus", "silu"]
 
 
 def run_python(args, cwd, env_drop=(), timeout=120):

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from fastbp._kernels._activations import Activation
-from fastbp._kernels._network import Loss
+from fastbp._kernels._network import Loss, buffer_layout, check_unit_params
 from fastbp._kernels._numpy_math import (  # the one reference, re-exported for the tests
     ReferenceOptimizer,
     activate,
@@ -30,13 +30,13 @@ from fastbp._kernels._numpy_math import (  # the one reference, re-exported for 
     sq_norm,
     train,
 )
-from fastbp._kernels._network import buffer_layout, check_unit_params
 from fastbp._kernels._optimizers import STATE_VECTORS, Rule, state_vectors
 from fastbp._kernels._train import Status
 
 NAME = "numpy"
 
-__all__ = ["activate", "derivative", "slope", "dropout_keep", "forward", "example_losses", "loss", "gradients",
+__all__ = ["activate", "derivative", "slope", "dropout_keep", "forward", "example_losses",
+           "loss", "gradients",
            "ReferenceOptimizer", "train", "NAME", "Activation", "Loss", "Rule", "Status",
            "STATE_VECTORS", "state_vectors", "Topology", "forward_dataset", "loss_dataset",
            "gradient_dataset", "update", "EpochPlan"]

@@ -70,7 +70,9 @@ cdef inline void activate_keep_slope(int act, floating p, floating* row,
             e = 1 + _erf(v * <floating>M_SQRT1_2)
             s = <floating>0.5 * e
             row[j] = v * <floating>0.5 * e
-            slope[j] = s + v * (<floating>(M_2_SQRTPI * M_SQRT1_2 * 0.5) * _exp(v * v * <floating>-0.5))
+            # + z times the normal density, 1/sqrt(2 pi) exp(-z^2 / 2)
+            slope[j] = s + v * (<floating>(M_2_SQRTPI * M_SQRT1_2 * 0.5)
+                                * _exp(v * v * <floating>-0.5))
     elif act == SILU:
         for j in range(cols):
             v = row[j] + bias[j]

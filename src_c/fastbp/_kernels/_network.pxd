@@ -30,8 +30,9 @@ cdef struct Extras:
     # cap * offset, offsets counted in values per row:
     const Py_ssize_t* slope_off  # L entries: f'(z) of layer l's output (l < L-1), -1: not kept
     Py_ssize_t input_off         # the inputs after dropout, -1: no input dropout
-    const double* keep           # L keep probabilities of weight layer l's input
-                                 # (l = 0: the network's inputs); NULL: no dropout
+    # L keep probabilities of weight layer l's input (l = 0: the network's
+    # inputs); NULL: no dropout
+    const double* keep
     uint64_t key                 # the step's random key (see _random.pxd)
     Py_ssize_t width             # values per buffer row
 

@@ -17,7 +17,7 @@ checks the values.
 """
 
 from cython cimport floating
-from libc.math cimport fabs, isfinite, sqrt
+from libc.math cimport isfinite, sqrt
 from libc.stdint cimport uint64_t
 
 from ._network cimport (
@@ -382,7 +382,8 @@ cdef class EpochPlan:
         p.n_params, p.batch_size, p.check_every = params.shape[0], batch_size, check_every
         p.rule, p.eps, p.h1, p.h2, p.eps_hat = rule, eps, h1, h2, eps_hat
         p.alpha, p.l2_per_weight, p.l1 = alpha, l2_per_weight, l1
-        p.clip_norm, p.clip_value, p.weight_decay, p.seed = clip_norm, clip_value, weight_decay, seed
+        p.clip_norm, p.clip_value = clip_norm, clip_value
+        p.weight_decay, p.seed = weight_decay, seed
         p.plain = (l1 == 0 and clip_norm == 0 and clip_value == 0 and weight_decay == 0
                    and keep is None)
         self.single = np.dtype(params.dtype) == np.float32
