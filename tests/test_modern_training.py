@@ -311,3 +311,67 @@ def test_adamw_refuses_negative_decay_and_warmup_longer_than_training():
     with pytest.raises(ValueError, match="warm-up of 50 steps is longer than"):
         net.fit(X, y, fb.SGD(lr=lr), epochs=2, batch_size=5)  # 8 steps
     net.fit(X, y, fb.SGD(lr=lr), epochs=13, batch_size=5)  # 52 steps: fine
+
+
+# --- the estimators and the command line -------------------------------------------
+def _digits(n=300):
+    from sklearn.datasets import load_digits
+    X, y = load_digits(return_X_y=True)
+    return X[:n] / 16, y[:n]
+
+
+def test_estimator_extras_train_and_default_to_scikit_learns_results():
+    pytest.importorskip("sklearn")
+    X, y = _digits()
+    kw = dict(hidden_layer_sizes=(20,), max_iter=3, random_state=0)
+    with pytest.warns(Warning):  # ConvergenceWarning after 3 iterations
+        base = fb.MLPClassifier(**kw).fit(X, y)
+    with pytest.warns(Warning):
+        zero = fb.MLPClassifier(**kw, dropout=0.0, clip_norm=None).fit(X, y)
+    with pytest.warns(Warning):
+        adamw = fb.MLPClassifier(**kw, solver="adamw", weight_decay=0.0).fit(X, y)
+    for other in (zero, adamw):
+        for a, b in zip(base.coefs_, other.coefs_):
+            np.testing.assert_array_equal(a, b)
+    with pytest.warns(Warning):
+        dropped = fb.MLPClassifier(**kw, dropout=0.3, clip_norm=1.0,
+                                   activation="leaky_relu(0.1)").fit(X, y)
+    assert dropped._net.hidden == ["leaky_relu(0.1)"]
+    assert not np.array_equal(dropped.coefs_[0], base.coefs_[0])
+    np.testing.assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"solver": "lbfgs", "dropout": 0.1}, "not to solver='lbfgs'"),
+    ({"solver": "lbfgs", "clip_norm": 1.0}, "not to solver='lbfgs'"),
+    ({"dropout": 1.0}, r"dropout must be in \[0.0, 1.0\)"),
+    ({"clip_norm": 0.0}, "clip_norm must be a finite number > 0"),
+    ({"activation": "swish"}, "activation must be one of"),
+    ({"solver": "adamw", "weight_decay": -1.0}, "weight_decay must be"),
+])
+def test_estimators_refuse_bad_extras(kwargs, match):
+    pytest.importorskip("sklearn")
+    X, y = _digits(50)
+    with pytest.raises(ValueError, match=match):
+        fb.MLPRegressor(**kwargs).fit(X, y.astype(float))
+
+
+def test_the_command_line_trains_with_dropout_clipping_adamw_and_a_warm_cosine(
+        tmp_path, capsys):
+    from fastbp import cli
+    X, y = _digits(120)
+    path = tmp_path / "d.csv"
+    np.savetxt(path, np.column_stack([X[:, :8], y]), delimiter=",", comments="",
+               header=",".join([f"x{i}" for i in range(8)] + ["label"]))
+    args = ["train", str(path), "--target", "label", "--layers", "16,8", "--hidden", "silu",
+            "--dropout", "0.2,0.1", "--clip-norm", "1", "--optimizer", "adamw", "--warmup", "2",
+            "--schedule", "cosine", "--epochs", "6", "--progress", "none",
+            "-o", str(tmp_path / "m.npz")]
+    assert cli.main(args) in (0, None)
+    ckpt = fb.load_checkpoint(tmp_path / "m.npz")
+    assert isinstance(ckpt.optimizer, fb.AdamW) and ckpt.model.hidden == ["silu", "silu"]
+    assert type(ckpt.optimizer.lr).__name__ == "Warmup"
+    capsys.readouterr()
+    assert cli.main(args[:-2] + ["--dropout", "1.5", "-o", str(tmp_path / "x.npz")]) != 0
+    err = capsys.readouterr().err
+    assert "dropout[0] must be in [0.0, 1.0), got 1.5" in err and "Traceback" not in err

@@ -95,7 +95,10 @@ def cmd_train(args):
     validation = (X[val_idx], y[val_idx]) if len(val_idx) else None
     history = net.fit(X[train_idx], y[train_idx], optimizer=opt, epochs=args.epochs,
                       batch_size=batch_size, alpha=args.alpha, shuffle=not args.no_shuffle,
-                      seed=args.seed, validation_data=validation, callbacks=callbacks)
+                      seed=args.seed, validation_data=validation, callbacks=callbacks,
+                      l1=args.l1, clip_norm=args.clip_norm, clip_value=args.clip_value,
+                      dropout=args.dropout[0] if len(args.dropout) == 1 else args.dropout,
+                      input_dropout=args.input_dropout)
     if stopper is not None and stopper.stopped_epoch is not None:
         print(f"early stop after epoch {stopper.stopped_epoch + 1}; kept the weights of epoch "
               f"{stopper.best_epoch + 1} (validation loss {stopper.best:.6g})")

@@ -137,6 +137,16 @@ def _add_train_training(g):
     g.add_argument("--batch-size", type=positive_int, default=None,
                    help="mini-batch size (only with --mode minibatch; default 32)")
     g.add_argument("--alpha", type=float, default=0.0, help="L2 penalty (default: 0)")
+    g.add_argument("--l1", type=float, default=0.0, help="L1 penalty (default: 0)")
+    g.add_argument("--dropout", type=float_list, default=[0.0], metavar="RATES",
+                   help="dropout rate of the hidden layers during training, one for all or "
+                   "comma-separated per layer, each in [0, 1) (default: 0)")
+    g.add_argument("--input-dropout", type=fraction, default=0.0, metavar="RATE",
+                   help="dropout rate of the inputs (default: 0)")
+    g.add_argument("--clip-norm", type=float, default=None, metavar="NORM",
+                   help="scale each batch's gradient down to this global norm (default: none)")
+    g.add_argument("--clip-value", type=float, default=None, metavar="VALUE",
+                   help="clamp each gradient entry to [-VALUE, VALUE] (default: none)")
     g.add_argument("--no-shuffle", action="store_true", help="visit the rows in file order")
     g.add_argument("--early-stopping", type=positive_int, metavar="PATIENCE",
                    help="stop when the validation loss has not improved for PATIENCE epochs and "

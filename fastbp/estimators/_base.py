@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from fastbp._validation import check_sample_weight
 from fastbp.estimators._data import dense_rows
 from fastbp.estimators._lbfgs import fit_lbfgs
-from fastbp.estimators._params import HIDDEN, check_params
+from fastbp.estimators._params import check_params, hidden_unit
 from fastbp.estimators._sklearn import (
     BaseEstimator,
     check_is_fitted,
@@ -200,11 +200,11 @@ class BaseMLP(BaseEstimator):
                 f"warm_start/partial_fit needs the same layer sizes as the fitted network "
                 f"{net.layer_sizes}, got {sizes} (hidden_layer_sizes or the number of "
                 f"outputs changed)")
-        if net.hidden and net.hidden[0] != HIDDEN[self.activation]:
+        if net.hidden and net.hidden[0] != hidden_unit(self.activation):
             # scikit-learn applies a changed activation to the warm-started
             # weights: same parameters, new network
             self._load_coefs()
-            new = MLP(sizes, hidden=HIDDEN[self.activation], output=net.output,
+            new = MLP(sizes, hidden=hidden_unit(self.activation), output=net.output,
                       loss=net.loss_name, init="uniform", dtype=net.dtype, seed=0)
             np.copyto(new.params, net.params)
             self._net = new
@@ -217,7 +217,7 @@ class BaseMLP(BaseEstimator):
         otherwise, from the same random stream."""
         output, loss, self.out_activation_ = self._output()
         sizes = [X.shape[1], *hidden, Y.shape[1]]
-        net = MLP(sizes, hidden=HIDDEN[self.activation], output=output, loss=loss,
+        net = MLP(sizes, hidden=hidden_unit(self.activation), output=output, loss=loss,
                   init="zeros" if not hidden else "uniform", dtype=X.dtype, seed=0)
         factor = 2.0 if self.activation == "logistic" else 6.0
         for w, b in zip(net.weights, net.biases):

@@ -22,7 +22,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     The parameters up to ``max_fun`` are scikit-learn 1.9's, with the same
     defaults and meaning (see its documentation); ``solver`` also takes
     'rmsprop', 'adagrad' or a fastbp optimizer instance, and
-    ``learning_rate`` a ``fastbp.schedules`` schedule.  Extras:
+    ``learning_rate`` a ``fastbp.schedules`` schedule; ``solver='adamw'`` is
+    Adam with decoupled weight decay (``weight_decay``); ``activation`` also
+    takes fastbp's hidden units ('leaky_relu', 'elu', 'gelu', 'softplus',
+    'silu', with a parameter as in 'leaky_relu(0.2)').  Extras:
 
     dtype : {None, 'float32', 'float64'}, default None
         None follows X: float32 stays float32, anything else becomes float64.
@@ -34,6 +37,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         ``cb.on_epoch_end(epoch, logs)`` (epoch from 0; logs has 'loss', 'lr',
         and with validation data 'val_loss', with early stopping 'val_score');
         returning True stops training.
+    dropout : float or list of float, default 0.0
+        Inverted dropout on the hidden layers during training (stochastic
+        solvers): one rate in [0, 1) for all, or one per hidden layer;
+        predictions never drop.  0 gives scikit-learn's results unchanged.
+    clip_norm : float or None, default None
+        Clip each batch's gradient to this global norm (stochastic solvers).
+    weight_decay : float, default 0.01
+        AdamW's decoupled weight decay (``solver='adamw'`` only).
 
     Attributes are scikit-learn's (``coefs_`` and ``intercepts_`` are views of
     the fastbp network's parameters; assigning new arrays to them is honoured
@@ -53,7 +64,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dtype=None, class_weight=None, callbacks=None):
+                 dtype=None, class_weight=None, callbacks=None,
+                 dropout=0.0, clip_norm=None, weight_decay=0.01):
         self._store_params(locals())
 
     _score_function = staticmethod(accuracy_score)

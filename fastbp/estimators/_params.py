@@ -7,14 +7,15 @@ import numbers
 
 import numpy as np
 
+from fastbp._units import HIDDEN_ACTIVATIONS, parse_unit
 from fastbp._validation import check_bool, check_choice, check_int, check_layer_sizes, check_real
 from fastbp.callbacks import as_callbacks
 from fastbp.optimizers import Optimizer
 from fastbp.schedules import Schedule
 
-# scikit-learn's activation names -> fastbp's
+# scikit-learn's activation names -> fastbp's; fastbp's other units by their own name
 HIDDEN = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
-SOLVERS = ("lbfgs", "sgd", "adam", "rmsprop", "adagrad")
+SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad")
 LR_MODES = ("constant", "invscaling", "adaptive")
 
 
@@ -42,6 +43,35 @@ def _learning_rate_init(name, value):
         raise TypeError(f"{name} must be a positive number; pass the schedule as "
                         f"learning_rate={value!r}")
     return check_real(name, value, 0.0, low_open=True)
+
+
+def hidden_unit(activation):
+    """fastbp's name of an estimator's ``activation``: scikit-learn's four, or
+    any fastbp hidden unit ('gelu', 'leaky_relu(0.2)', ...)."""
+    if activation in HIDDEN:
+        return HIDDEN[activation]
+    return parse_unit(activation, HIDDEN_ACTIVATIONS, "hidden")[0]
+
+
+def _activation(name, value):
+    if isinstance(value, str) and value not in HIDDEN:
+        try:
+            return hidden_unit(value)
+        except ValueError:
+            pass
+    return check_choice(name, value, [*HIDDEN, *[u for u in HIDDEN_ACTIVATIONS
+                                                 if u not in HIDDEN.values()]])
+
+
+def _dropout(name, value):
+    if isinstance(value, (list, tuple)):
+        return [check_real(f"{name}[{i}]", v, 0.0, 1.0, high_open=True)
+                for i, v in enumerate(value)]
+    return check_real(name, value, 0.0, 1.0, high_open=True)
+
+
+def _optional_positive(name, value):
+    return None if value is None else check_real(name, value, 0.0, low_open=True)
 
 
 def _hidden_layer_sizes(name, value):
@@ -90,7 +120,7 @@ def _class_weight(name, value):
 # shared by both estimators
 PARAMETERS = {
     "hidden_layer_sizes": _hidden_layer_sizes,
-    "activation": lambda name, value: check_choice(name, value, HIDDEN),
+    "activation": _activation,
     "solver": _one_of(SOLVERS, Optimizer, " or a fastbp optimizer instance"),
     "alpha": _real(0.0),
     "batch_size": _batch_size,
@@ -113,6 +143,9 @@ PARAMETERS = {
     "max_fun": _int(1),
     "dtype": _dtype,
     "callbacks": _callbacks,
+    "dropout": _dropout,
+    "clip_norm": _optional_positive,
+    "weight_decay": _real(0.0),
 }
 CLASSIFIER = {**PARAMETERS, "class_weight": _class_weight}
 REGRESSOR = {"loss": lambda name, value: check_choice(name, value, ("squared_error", "poisson")),
@@ -125,4 +158,8 @@ def check_params(estimator):
     list of ints."""
     for name, check in estimator._parameters.items():
         check(name, getattr(estimator, name))
+    dropout = np.atleast_1d(np.asarray(estimator.dropout, dtype=float))
+    if estimator.solver == "lbfgs" and ((dropout > 0).any() or estimator.clip_norm is not None):
+        raise ValueError("dropout and clip_norm apply to the stochastic solvers (sgd, adam, "
+                         "adamw, rmsprop, adagrad), not to solver='lbfgs'")
     return _hidden_layer_sizes("hidden_layer_sizes", estimator.hidden_layer_sizes)

@@ -9,8 +9,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     ``sklearn.neural_network.MLPRegressor`` trained by fastbp's compiled loop.
 
     The parameters up to ``max_fun`` are scikit-learn 1.9's ('squared_error'
-    or 'poisson' loss first), with the same defaults and meaning; the extras
-    ``dtype`` and ``callbacks`` are as for :class:`MLPClassifier`.
+    or 'poisson' loss first), with the same defaults and meaning; the other
+    solvers, activations and schedules, and the extras ``dtype``,
+    ``callbacks``, ``dropout``, ``clip_norm`` and ``weight_decay``, are as
+    for :class:`MLPClassifier`.
     check_estimator passes (see the module docstring).
     """
 
@@ -23,7 +25,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dtype=None, callbacks=None):
+                 dtype=None, callbacks=None,
+                 dropout=0.0, clip_norm=None, weight_decay=0.01):
         self._store_params(locals())
 
     _score_function = staticmethod(r2_score)

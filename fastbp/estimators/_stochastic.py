@@ -4,11 +4,12 @@ schedule and callbacks, trained by fastbp's one loop (``fastbp._runner``)."""
 import copy
 import warnings
 
+from fastbp._regularization import Regularization
 from fastbp._runner import Runner, train
 from fastbp.callbacks import as_callbacks
 from fastbp.estimators._policies import Bookkeeping, InvScalingRate, Stopping
 from fastbp.estimators._sklearn import ConvergenceWarning
-from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
+from fastbp.optimizers import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSprop
 from fastbp.schedules import Constant, Schedule
 
 
@@ -24,6 +25,9 @@ def make_optimizer(est):
                    nesterov=est.nesterovs_momentum and est.momentum > 0, lr_in_velocity=True)
     if est.solver == "adam":
         return Adam(lr, est.beta_1, est.beta_2, est.epsilon, eps_hat=True)
+    if est.solver == "adamw":
+        return AdamW(lr, est.beta_1, est.beta_2, est.epsilon, eps_hat=True,
+                     weight_decay=est.weight_decay)
     if est.solver == "rmsprop":
         return RMSprop(lr, eps=est.epsilon)
     return AdaGrad(lr, eps=est.epsilon)
@@ -105,8 +109,9 @@ def fit_stochastic(est, X, Y, sw, val, incremental, rs):
             return est._score_validated(X_val, y_val, w_val)
     stopping = Stopping(est, score, mode == "adaptive")
     callbacks = [Bookkeeping(est, n), stopping, *as_callbacks(est.callbacks)]
+    reg = Regularization.for_fit(est._net, clip_norm=est.clip_norm, dropout=est.dropout)
     runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), est.alpha, est.shuffle,
-                    rs, sw, l2_per_weight=True, loss_scale=est._loss_scale)
+                    rs, sw, l2_per_weight=True, loss_scale=est._loss_scale, regularization=reg)
     est.n_iter_ = 0
     train(runner, 1 if incremental else est.max_iter, callbacks, validate)
     if stopping.ran_out and not incremental:
