@@ -10,6 +10,7 @@ from fastbp.history import History, TrainingDiverged
 from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
 from fastbp.saving import Checkpoint, ModelFileError, UnsupportedFormatError, load, load_checkpoint
+from fastbp.tracing import Trace, trace
 from fastbp.training import fit
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "History",
     "TrainingDiverged",
     "fit",
+    "trace",
+    "Trace",
     "load",
     "load_checkpoint",
     "Checkpoint",
