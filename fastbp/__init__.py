@@ -6,6 +6,7 @@ GIL released.
 """
 from fastbp import callbacks, schedules
 from fastbp._version import __version__ as __version__
+from fastbp.gradcheck import GradientCheck, gradient_check
 from fastbp.history import History, TrainingDiverged
 from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
@@ -25,6 +26,8 @@ __all__ = [
     "fit",
     "trace",
     "Trace",
+    "gradient_check",
+    "GradientCheck",
     "load",
     "load_checkpoint",
     "Checkpoint",
