@@ -12,8 +12,8 @@ import weakref
 import numpy as np
 
 from fastbp import _trace_tables
-from fastbp._trace_tables import unit_numbers
 from fastbp._kernels import _numpy_math as ref
+from fastbp._trace_tables import unit_numbers
 from fastbp._validation import check_alpha, check_choice
 from fastbp.optimizers import get_optimizer
 

@@ -1,5 +1,6 @@
 """The commands of ``fastbp``: train, predict, evaluate, demo, worked-example, descent
-(trace and export are in ``_trace_commands``), and :func:`main`, which parses a command line and runs one."""
+(trace and export are in ``_trace_commands``), and :func:`main`, which parses a command
+line and runs one."""
 import contextlib
 import csv
 import json

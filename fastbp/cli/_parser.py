@@ -235,8 +235,8 @@ def _add_trace(sub):
     net.add_argument("--layers", type=int_list, metavar="SIZES",
                      help="every width from input to output, e.g. 3,2,1")
     net.add_argument("--hidden", default="sigmoid", metavar="ACT",
-                     help=f"hidden activation, one or one per layer: {', '.join(HIDDEN_ACTIVATIONS)}"
-                     " (default: %(default)s)")
+                     help="hidden activation, one or one per layer: "
+                     f"{', '.join(HIDDEN_ACTIVATIONS)} (default: %(default)s)")
     net.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default="sigmoid",
                      help="default: %(default)s")
     net.add_argument("--loss", choices=list(LOSSES), default="squared", help="default: %(default)s")
