@@ -44,4 +44,8 @@ def __getattr__(name):
         from fastbp import estimators
 
         return getattr(estimators, name)
+    if name == "onnx":  # a submodule loaded on first use (it registers with skl2onnx)
+        import importlib
+
+        return importlib.import_module("fastbp.onnx")
     raise AttributeError(f"module 'fastbp' has no attribute {name!r}")
