@@ -141,8 +141,8 @@ def test_skl2onnx_converts_a_pipeline_with_a_scaler(dt):
     assert (label == pipe.predict(Xd)).mean() > 0.999  # float32 scaling may flip a near-tie
     close(proba, pipe.predict_proba(Xd), RTOL[dt] * 10 if dt == "float32" else RTOL[dt])
     Xr, yr = datasets.load_diabetes(return_X_y=True)
-    reg = make_pipeline(StandardScaler(), fb.MLPRegressor(hidden_layer_sizes=(8,), max_iter=50, random_state=0,
-                                                          dtype=dt)).fit(Xr, yr)
+    est = fb.MLPRegressor(hidden_layer_sizes=(8,), max_iter=50, random_state=0, dtype=dt)
+    reg = make_pipeline(StandardScaler(), est).fit(Xr, yr)
     (pred,) = run(skl2onnx.to_onnx(reg, Xr[:1].astype(dt)), Xr.astype(dt))
     close(pred[:, 0], reg.predict(Xr), RTOL[dt] * 10 if dt == "float32" else RTOL[dt])
 
