@@ -60,7 +60,7 @@ class GradientCheck:
         verdict = "every layer agrees" if self.ok else f"{len(self.failed)} part(s) disagree"
         return table(f"Gradient check (central differences, eps {self.eps:g}, tolerance "
                      f"{self.tol:g}): {verdict}",
-                     ["layer", "part", "relative error", "max abs error", ""], rows)
+                     ["layer", "part", "relative error", "max abs error", "verdict"], rows)
 
 
 def _slices(net):

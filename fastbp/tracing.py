@@ -17,7 +17,8 @@ from fastbp._trace_tables import unit_numbers
 from fastbp._validation import check_alpha, check_choice
 from fastbp.optimizers import get_optimizer
 
-__all__ = ["trace", "Trace", "STATE_NAMES", "parameter_names", "unit_numbers"]
+__all__ = ["trace", "Trace", "STATE_NAMES", "parameter_names", "unit_numbers",
+           "layer_values"]
 
 # What each update rule's state vectors are called in the update table (by
 # the Rule member's name); a rule missing here shows them as s1, s2.
@@ -123,6 +124,14 @@ def _with_loss(net, loss):
     return other
 
 
+def layer_values(net, X, T=None):
+    """Every layer's values on checked arrays X (and T), by the NumPy reference:
+    (net inputs I per layer 1..L, outputs O per layer 0..L, errors Err =
+    -dE/dI per example and layer 1..L, or None without T)."""
+    I, O = _forward_units(net, X)
+    return I, O, None if T is None else _errors(net, X, T)
+
+
 def _forward_units(net, X):
     """(I per layer 1..L, O per layer 0..L) by the NumPy reference."""
     I, O = [], [X]
@@ -190,8 +199,7 @@ def trace(net, X, t, optimizer="sgd", alpha=0.0, loss=None, names="units"):
     tr = Trace()
     tr.names = parameter_names(net.layer_sizes, names)
     tr.net_before, tr.net, tr.X, tr.T, tr.alpha = net.copy(), net.copy(), X, T, alpha
-    tr.I, tr.O = _forward_units(net, X)
-    tr.err = _errors(net, X, T)
+    tr.I, tr.O, tr.err = layer_values(net, X, T)
     tr.loss = net.loss(X, T, alpha)
     dW, db = net.gradients(X, T, alpha)
     tr.grad = np.concatenate([a for w, b in zip(dW, db) for a in (w.ravel(), b)])
