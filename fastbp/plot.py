@@ -11,8 +11,8 @@ import numpy as np
 from fastbp._descent_plot import descent
 from fastbp._figures import pyplot
 
-__all__ = ["activations", "loss_curve", "decision_boundary", "compare_optimizers", "regularization_grid",
-           "default_optimizers", "descent", "pyplot"]
+__all__ = ["activations", "loss_curve", "decision_boundary", "compare_optimizers",
+           "regularization_grid", "default_optimizers", "descent"]
 
 
 def _axes(ax, **subplots):
