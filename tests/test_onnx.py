@@ -167,6 +167,34 @@ def test_what_cannot_be_converted_is_refused():
         fbonnx.to_onnx(fb.MLP([2, 1]), dtype="float16")
 
 
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_export_command_on_a_trained_table_model(tmp_path, capsys, task):
+    from fastbp.cli import main
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2)) * [10, 0.1] + [50, 3]  # raw, unscaled features
+    target = (np.where(X[:, 0] > 50, "high", "low") if task == "classification"
+              else 1000 + 30 * X[:, 1])
+    data = tmp_path / "d.csv"
+    data.write_text("size,rate,y\n" + "".join(f"{a:.17g},{b:.17g},{t}\n" for (a, b), t in
+                                              zip(X, target)))
+    model, graph, preds = tmp_path / "m.npz", tmp_path / "m.onnx", tmp_path / "p.csv"
+    assert main(["train", str(data), "--target", "y", "--layers", "4", "--epochs", "5",
+                 "--progress", "none", "-o", str(model)]) == 0
+    assert main(["export", str(model), str(graph)]) == 0
+    assert "raw features size, rate" in capsys.readouterr().out
+    assert main(["predict", str(model), str(data), "-o", str(preds)] +
+                (["--proba"] if task == "classification" else [])) == 0
+    rows = [line.split(",") for line in preds.read_text().splitlines()[1:]]
+    outputs = run(onnx.load(graph), X)
+    if task == "classification":
+        label, proba = outputs
+        assert label.tolist() == [r[0] for r in rows]
+        close(proba, np.array([[float(v) for v in r[1:]] for r in rows]), 1e-12)
+    else:
+        close(outputs[0][:, 0], np.array([float(r[0]) for r in rows]), 1e-12)
+
+
 def test_export_command(tmp_path, capsys):
     from fastbp.cli import main
 

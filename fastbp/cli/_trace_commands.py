@@ -115,11 +115,24 @@ def cmd_trace(args):
 
 
 def cmd_export(args):
-    """``fastbp export``: a model file as an ONNX graph."""
-    from fastbp.onnx import save_onnx
+    """``fastbp export``: a model file as an ONNX graph; a model saved by
+    ``fastbp train`` with its preprocessing, reading raw features."""
+    from fastbp._optional import require
+    from fastbp.onnx import to_onnx
+    from fastbp.onnx._tables import table_model_to_onnx
 
-    net = fb.load(args.model)
-    save_onnx(net, args.output, dtype=args.dtype or net.dtype.name)
+    require("onnx", "fastbp export")
+    ckpt = fb.load_checkpoint(args.model)
+    net = ckpt.model
+    prep = Preprocessing.from_metadata(ckpt.metadata, args.model)
+    dtype = args.dtype or net.dtype.name
+    if prep is None:
+        proto, outputs, inputs = to_onnx(net, dtype=dtype), ["Y"], "X (the network's inputs)"
+    else:
+        proto, outputs = table_model_to_onnx(net, prep, dtype=dtype)
+        inputs = f"X (the raw features {', '.join(prep.features)})"
+    with open(args.output, "wb") as f:
+        f.write(proto.SerializeToString())
     print(f"{args.model} ({'-'.join(map(str, net.layer_sizes))} network) written to "
-          f"{args.output} as ONNX ({args.dtype or net.dtype.name}); input 'X', output 'Y'")
+          f"{args.output} as ONNX ({dtype}): input {inputs}; outputs {', '.join(outputs)}")
     return 0

@@ -11,7 +11,7 @@ import numpy as np
 from fastbp._optional import require
 
 __all__ = ["ACTIVATIONS", "to_onnx", "save_onnx", "emit_network", "emit_classifier",
-           "OPSET"]
+           "finish", "Builder", "OPSET"]
 
 OPSET = 17  # Gemm, Softmax over one axis, Gather, Where, Erf: all in opset 13+
 
@@ -187,32 +187,43 @@ def to_onnx(model, dtype=None, opset=OPSET, name="fastbp"):
         and "probabilities" (n_samples, n_classes), the layout skl2onnx
         gives scikit-learn's MLPClassifier with ``zipmap=False``.
     """
-    onnx = require("onnx", "fastbp.onnx.to_onnx")
+    require("onnx", "fastbp.onnx.to_onnx")
     net, est = _model_net(model)
     from fastbp._validation import check_dtype
 
     dt = check_dtype(net.dtype if dtype is None else dtype)
     b = Builder(dt)
-    ftype = onnx.helper.np_dtype_to_tensor_dtype(dt)
-    n_in = net.n_inputs
-    inputs = [onnx.helper.make_tensor_value_info("X", ftype, [None, n_in])]
     if est is None or not hasattr(est, "classes_"):
         out = "Y" if est is None else "variable"
         b.op("Identity", [emit_network(b, net, "X")], out=out)
-        outputs = [onnx.helper.make_tensor_value_info(out, ftype, [None, net.n_outputs])]
+        outputs = [(out, dt, [None, net.n_outputs])]
     else:
         multilabel = est._label_binarizer.y_type_ == "multilabel-indicator"
-        _, strings = class_labels(est.classes_)
+        classes, _ = class_labels(est.classes_)
         emit_classifier(b, est, emit_network(b, net, "X"), "label", "probabilities")
-        n_classes = net.n_outputs if multilabel else len(est.classes_)
-        label_type = onnx.TensorProto.STRING if strings else onnx.TensorProto.INT64
-        outputs = [onnx.helper.make_tensor_value_info(
-                       "label", label_type, [None, n_classes] if multilabel else [None]),
-                   onnx.helper.make_tensor_value_info("probabilities", ftype, [None, n_classes])]
-    graph = onnx.helper.make_graph(b.nodes, name, inputs, outputs, b.initializers)
-    proto = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)],
-                                   producer_name="fastbp")
-    onnx.checker.check_model(proto)
+        n_classes = net.n_outputs if multilabel else len(classes)
+        outputs = [("label", np.int64 if multilabel else classes.dtype,
+                    [None, n_classes] if multilabel else [None]),
+                   ("probabilities", dt, [None, n_classes])]
+    return finish(b, [("X", dt, [None, net.n_inputs])], outputs, name, opset)
+
+
+def finish(b, inputs, outputs, name, opset):
+    """The checked ModelProto of builder ``b``'s graph; inputs and outputs
+    are (name, numpy dtype, shape) triples."""
+    helper = b.onnx.helper
+
+    def info(name, dtype, shape):
+        dtype = np.dtype(dtype)
+        kind = (b.onnx.TensorProto.STRING if dtype.kind == "O"
+                else helper.np_dtype_to_tensor_dtype(dtype))
+        return helper.make_tensor_value_info(name, kind, shape)
+
+    graph = helper.make_graph(b.nodes, name, [info(*i) for i in inputs],
+                              [info(*o) for o in outputs], b.initializers)
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="fastbp")
+    b.onnx.checker.check_model(proto)
     return proto
 
 
