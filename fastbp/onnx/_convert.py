@@ -42,13 +42,31 @@ def _elu(b, x):
     return b.op("Where", [b.op("Greater", [x, b.const("zero", 0.0)]), x, negative])
 
 
+# erf(z) = 2/sqrt(pi) exp(-z^2) z sum_n prod_{k<=n} r_k z^(2n), r_k = 2 / (2k + 1):
+# positive terms, no cancellation; 100 of them give 1e-15 relative on |z| <= 6,
+# beyond which erf is +-1 in float64.  Nested as 1 + r_1 z^2 (1 + r_2 z^2 (...)):
+# onnxruntime's optimizer drops an Add of a constant that is 0 in float32, so
+# the coefficients must not be tiny (as the plain Horner form's would be).
+_ERF_RATIOS = [2 / (2 * k + 1) for k in range(1, 100)]
+
+
+def _erf64(b, z):
+    """erf in float64 from elementary operators (onnxruntime has no float64 Erf)."""
+    z = b.op("Clip", [z, b.const("lo", -6.0), b.const("hi", 6.0)])
+    z2 = b.op("Mul", [z, z])
+    one = b.const("one", 1.0)
+    s = one
+    for r in _ERF_RATIOS[::-1]:
+        s = b.op("Add", [b.op("Mul", [b.op("Mul", [s, z2]), b.const("r", r)]), one])
+    scale = b.op("Mul", [b.op("Exp", [b.op("Neg", [z2])]), b.const("two_over_sqrtpi",
+                                                                  2 / np.sqrt(np.pi))])
+    return b.op("Mul", [b.op("Mul", [s, z]), scale])
+
+
 def _gelu(b, x):
     # x * 0.5 * (1 + erf(x / sqrt 2)), the exact GELU
     scaled = b.op("Mul", [x, b.const("inv_sqrt2", 1 / np.sqrt(2))])
-    if b.dtype == np.float32:
-        erf = b.op("Erf", [scaled])
-    else:  # onnxruntime has no float64 Erf: erf in float32 (about 1e-7 relative)
-        erf = b.op("Cast", [b.op("Erf", [b.op("Cast", [scaled], to=1)])], to=11)
+    erf = b.op("Erf", [scaled]) if b.dtype == np.float32 else _erf64(b, scaled)
     half = b.op("Mul", [b.op("Add", [erf, b.const("one", 1.0)]), b.const("half", 0.5)])
     return b.op("Mul", [x, half])
 
