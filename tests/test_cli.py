@@ -601,6 +601,12 @@ def test_trace_command_on_a_saved_model_and_a_table_row(tmp_path, capsys):
     assert code == 0 and "Adam(" in out and "update 1" not in out
     code, out, _ = run(["trace", "--model", model, "--row", 5, data, "--lr", "0.5"], capsys)
     assert code == 0 and "update 1 at lr 0.5" in out
+    # any model file, with the example on the command line
+    net = fb.MLP([2, 3, 2], output="softmax", loss="cross_entropy", seed=1)
+    net.save(tmp_path / "net.npz")
+    code, out, _ = run(["trace", "--model", tmp_path / "net.npz", "--x", "0.5,1.5", "--t", "1"],
+                       capsys)
+    assert code == 0 and out == str(fb.trace(net, [0.5, 1.5], 1, optimizer="sgd")) + "\n"
 
 
 def test_trace_command_errors(tmp_path, capsys):
@@ -615,3 +621,6 @@ def test_trace_command_errors(tmp_path, capsys):
     assert code == 1 and "2 features per sample, the network expects 3" in err
     code, _, err = run(["trace", "--model", tmp_path / "none.npz"], capsys)
     assert code == 2 and "--row" in err
+    code, _, err = run(["trace", "--layers", "3,2,1", "--x", "1,0,1", "--t", "1", "--row", 2],
+                       capsys)
+    assert code == 2 and "go with --model" in err

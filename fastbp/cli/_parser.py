@@ -217,6 +217,7 @@ examples:
   fastbp trace --layers 3,2,1 --weights weights.json --x 1,0,1 --t 1 --lr 0.9
   fastbp trace --layers 2,3,1 --hidden tanh --x 0.5,-1 --t 0.2 --optimizer adam --lr 0.01
   fastbp trace --model model.npz --row 5 data.csv --saved-optimizer
+  fastbp trace --model net.npz --x 0.5,1.5 --t 1
 
 weights.json names every weight and bias as on the slides, {"w14": 0.2, ..., "b6": 0.1}
 (units numbered from 1: inputs, then each layer), or by layer, {"W1[0,0]": 0.2, ...},
@@ -250,7 +251,8 @@ def _add_trace(sub):
     net.add_argument("--t", type=float_list, metavar="T1,...",
                      help="its targets (a class label for a softmax output)")
     net.add_argument("--model", metavar="MODEL",
-                     help="instead: a model saved by 'fastbp train', with DATA and --row")
+                     help="instead of --layers and --weights: a model file; the example is row "
+                     "--row of DATA (for a model saved by 'fastbp train') or --x and --t")
     net.add_argument("data", metavar="DATA", nargs="?", help="with --model: the table")
     net.add_argument("--row", type=non_negative_int, metavar="N",
                      help="with --model: the row of DATA to step on, from 0")

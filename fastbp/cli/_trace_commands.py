@@ -80,29 +80,47 @@ def _network(args):
     return read_weights(net, args.weights) if args.weights else net
 
 
+def _target(net, t):
+    """--t as targets: one value for a softmax output is a class label."""
+    if net.output == "softmax" and len(t) == 1 and float(t[0]).is_integer():
+        return np.array(int(t[0]))
+    return np.array(t)
+
+
+def _from_model(args):
+    """(network, x, t, optimizer or None) of --model with a table row or --x, --t."""
+    if args.layers or args.weights:
+        raise CLIError("--model gives the network; drop --layers and --weights")
+    if args.data is None:
+        if args.x is None or args.t is None or args.row is not None:
+            raise CLIError("--model needs a DATA file and --row N (the row to step on), or "
+                           "the example as --x and --t")
+        ckpt = fb.load_checkpoint(args.model)
+        x, t = np.array(args.x), _target(ckpt.model, args.t)
+    else:
+        if args.row is None or args.x is not None or args.t is not None:
+            raise CLIError("with --model and DATA, give --row N (the row to step on) and no "
+                           "--x or --t")
+        ckpt, _, X, y = load_for_data(args.model, args.data, need_target=True)
+        if args.row >= X.shape[0]:
+            raise CLIError(f"--row {args.row} is not a row of {args.data} (0 to {X.shape[0] - 1})")
+        x, t = X[args.row], y[args.row]
+    if args.saved_optimizer and ckpt.optimizer is None:
+        raise CLIError(f"--saved-optimizer: {args.model} holds no optimizer")
+    return ckpt.model, x, t, ckpt.optimizer if args.saved_optimizer else None
+
+
 def _example(args):
     """(network, x, t, optimizer or None) from the options."""
     if args.model:
-        if args.data is None or args.row is None:
-            raise CLIError("--model needs a DATA file and --row N (the row to step on)")
-        if args.layers or args.weights or args.x is not None or args.t is not None:
-            raise CLIError("--model takes the network and the example from the files; "
-                           "drop --layers, --weights, --x and --t")
-        ckpt, _, X, y = load_for_data(args.model, args.data, need_target=True)
-        if not 0 <= args.row < X.shape[0]:
-            raise CLIError(f"--row {args.row} is not a row of {args.data} (0 to {X.shape[0] - 1})")
-        saved = ckpt.optimizer if args.saved_optimizer else None
-        if args.saved_optimizer and saved is None:
-            raise CLIError(f"--saved-optimizer: {args.model} holds no optimizer")
-        return ckpt.model, X[args.row], y[args.row], saved
+        return _from_model(args)
+    if args.data is not None or args.row is not None or args.saved_optimizer:
+        raise CLIError("DATA, --row and --saved-optimizer go with --model")
     if args.x is None or args.t is None:
         raise CLIError("give the example as --x X1,X2,... and --t T1,... (or --model with DATA "
                        "and --row)")
     net = _network(args)
-    t = args.t
-    if net.output == "softmax" and len(t) == 1:
-        t = int(t[0]) if float(t[0]).is_integer() else t  # a class label
-    return net, np.array(args.x), np.array(t), None
+    return net, np.array(args.x), _target(net, args.t), None
 
 
 def cmd_trace(args):
