@@ -106,8 +106,10 @@ def _examples(net, X, T):
     if X.ndim == 1:
         X = X.reshape(1, -1)
         T = np.asarray(T)
-        if T.ndim == 0 or (T.ndim == 1 and net.n_outputs > 1):
-            T = T.reshape(1, -1) if T.ndim else T.reshape(1)
+        if T.ndim == 0 or (T.size == 1 and net.output == "softmax"):
+            T = T.reshape(1)  # one target value, or one class label
+        elif T.ndim == 1 and net.n_outputs > 1:
+            T = T.reshape(1, -1)  # the example's row of targets
     X = net._check_X(X)
     return X, net._check_Y(T, X.shape[0], "t")
 

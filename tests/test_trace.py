@@ -124,6 +124,13 @@ def test_another_loss_and_layer_names():
     assert tr.names[6:9] == ["b1[0]", "b1[1]", "b1[2]"] and tr.names[-1] == "b2[1]"
 
 
+def test_one_example_s_targets_in_every_form():
+    net = fb.MLP([2, 3, 3], output="softmax", loss="cross_entropy", seed=0)
+    want = fb.trace(net, [[1.0, 2.0]], [[0, 0, 1]]).new
+    for t in (2, [2], np.array([2]), [0, 0, 1], [[0, 0, 1]]):
+        np.testing.assert_array_equal(fb.trace(net, [1.0, 2.0], t).new, want)
+
+
 def test_two_digit_unit_numbers_are_separated():
     names = fb.tracing.parameter_names([8, 2, 1])
     assert names[0] == "w1,9" and names[-1] == "b11" and "w10,11" in names
