@@ -7,6 +7,8 @@ Needs scikit-learn, onnx, onnxruntime and skl2onnx
 
     python examples/export_onnx.py
 """
+import warnings
+
 import numpy as np
 
 import fastbp as fb
@@ -26,6 +28,8 @@ def main(out="digits.onnx", max_iter=30):
 
     import fastbp.onnx
 
+    # a few epochs suffice here: scikit-learn's "not converged" warning is noise
+    warnings.filterwarnings("ignore", message="Stochastic Optimizer")
     X, y = load_digits(return_X_y=True)
     X32 = X.astype(np.float32)
     clf = fb.MLPClassifier((32,), max_iter=max_iter, random_state=0, dtype="float32").fit(X32, y)
