@@ -16,6 +16,13 @@ from fastbp._optional import available
 
 
 def main(out="digits.onnx", max_iter=30):
+    # a few epochs suffice here: scikit-learn's "not converged" warning is noise
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Stochastic Optimizer")
+        return _main(out, max_iter)
+
+
+def _main(out, max_iter):
     needed = [m for m in ("sklearn", "onnx", "onnxruntime", "skl2onnx") if not available(m)]
     if needed:
         print(f"skipped: this example needs {', '.join(needed)}")
@@ -28,8 +35,6 @@ def main(out="digits.onnx", max_iter=30):
 
     import fastbp.onnx
 
-    # a few epochs suffice here: scikit-learn's "not converged" warning is noise
-    warnings.filterwarnings("ignore", message="Stochastic Optimizer")
     X, y = load_digits(return_X_y=True)
     X32 = X.astype(np.float32)
     clf = fb.MLPClassifier((32,), max_iter=max_iter, random_state=0, dtype="float32").fit(X32, y)
