@@ -55,6 +55,8 @@ class Trace:
         The optimizer's state vectors after the step (Adam's m and v, ...).
     lr : float
         The learning rate of the step; ``step`` its number (from 1).
+    alpha : float
+        The L2 penalty of the step.
     loss, loss_after : float
         The batch loss (with the L2 term) before and after the step.
     units, parameters : list of dict
@@ -63,6 +65,11 @@ class Trace:
 
     def __str__(self):
         return self.to_text()
+
+    def __repr__(self):
+        return (f"<Trace: {'-'.join(map(str, self.net.layer_sizes))} network, "
+                f"{self.X.shape[0]} example(s), {type(self.optimizer).__name__} update "
+                f"{self.step}, loss {self.loss:.6g} -> {self.loss_after:.6g}>")
 
     def to_text(self, digits=6):
         """The tables of the slides as text, numbers to ``digits`` significant digits."""
