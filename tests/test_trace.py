@@ -35,7 +35,8 @@ def test_the_slides_numbers():
     text = str(tr)
     assert "w46       | -0.3 | -0.0435235 | 0.0391712   | -0.260829" in text
     assert "6      | 0.131169    | 1" in text
-    assert repr(tr) == "<Trace: 3-2-1 network, 1 example(s), SGD update 1, loss 0.138396 -> 0.117492>"
+    assert repr(tr) == ("<Trace: 3-2-1 network, 1 example(s), SGD update 1, "
+                        "loss 0.138396 -> 0.117492>")
 
 
 def _fit_copy(net, X, T, opt, alpha, batch_size):
