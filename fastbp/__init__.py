@@ -6,10 +6,12 @@ GIL released.
 """
 from fastbp import callbacks, schedules
 from fastbp._version import __version__ as __version__
+from fastbp.gradcheck import GradientCheck, gradient_check
 from fastbp.history import History, TrainingDiverged
 from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSprop
 from fastbp.saving import Checkpoint, ModelFileError, UnsupportedFormatError, load, load_checkpoint
+from fastbp.tracing import Trace, trace
 from fastbp.training import fit
 
 __all__ = [
@@ -23,6 +25,10 @@ __all__ = [
     "History",
     "TrainingDiverged",
     "fit",
+    "trace",
+    "Trace",
+    "gradient_check",
+    "GradientCheck",
     "load",
     "load_checkpoint",
     "Checkpoint",
@@ -39,4 +45,8 @@ def __getattr__(name):
         from fastbp import estimators
 
         return getattr(estimators, name)
+    if name == "onnx":  # a submodule loaded on first use (it registers with skl2onnx)
+        import importlib
+
+        return importlib.import_module("fastbp.onnx")
     raise AttributeError(f"module 'fastbp' has no attribute {name!r}")

@@ -8,6 +8,9 @@ _PACKAGES = {
     "matplotlib": ("matplotlib", "plot"),
     "sklearn": ("scikit-learn", "sklearn"),
     "PIL": ("pillow", "plot"),
+    "onnx": ("onnx", "onnx"),
+    "skl2onnx": ("skl2onnx", "onnx"),
+    "pandas": ("pandas", "pandas"),
 }
 
 

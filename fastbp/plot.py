@@ -9,16 +9,16 @@ on servers and in CI.
 import numpy as np
 
 from fastbp._descent_plot import descent
-from fastbp._figures import pyplot as _pyplot
+from fastbp._figures import pyplot
 
-__all__ = ["loss_curve", "decision_boundary", "compare_optimizers", "regularization_grid",
-           "default_optimizers", "descent"]
+__all__ = ["activations", "loss_curve", "decision_boundary", "compare_optimizers",
+           "regularization_grid", "default_optimizers", "descent"]
 
 
 def _axes(ax, **subplots):
     if ax is not None:
         return ax.figure, ax
-    return _pyplot().subplots(**subplots)
+    return pyplot().subplots(**subplots)
 
 
 def loss_curve(history, ax=None, log_scale=False, title="Loss per epoch"):
@@ -76,7 +76,7 @@ def decision_boundary(net, X, y, ax=None, resolution=200, padding=0.25, title=No
     grid = np.c_[gx.ravel(), gy.ravel()]
     regions = _classes(net, net.forward(grid)).reshape(resolution, resolution)
     n_classes = max(int(regions.max()), int(y.max()) if y.size else 0) + 1
-    cmap = _pyplot().get_cmap("tab10" if n_classes <= 10 else "tab20")
+    cmap = pyplot().get_cmap("tab10" if n_classes <= 10 else "tab20")
     ax.imshow(regions, origin="lower", extent=(x0, x1, y0, y1), cmap=cmap, vmin=0,
               vmax=cmap.N - 1, alpha=0.35, aspect="auto", interpolation="nearest")
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=0, vmax=cmap.N - 1, s=12, edgecolors="k",
@@ -170,7 +170,7 @@ def regularization_grid(X, y, hidden_sizes=(2, 8, 32), alphas=(0.0, 1e-4, 1e-3),
         raise ValueError("hidden_sizes and alphas must each hold at least one value")
     n_classes = max(int(y.max()) + 1, 2)
     make_opt = optimizer or (lambda: fb.Adam(lr=0.01))
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(len(hidden_sizes), len(alphas), squeeze=False,
                              figsize=(3 * len(alphas), 3 * len(hidden_sizes)))
     for row, h in enumerate(hidden_sizes):
@@ -185,5 +185,39 @@ def regularization_grid(X, y, hidden_sizes=(2, 8, 32), alphas=(0.0, 1e-4, 1e-3),
             axes[row, col].set_xticks([])
             axes[row, col].set_yticks([])
     fig.suptitle("Decision boundaries: hidden units (rows) x L2 penalty alpha (columns)")
+    fig.tight_layout()
+    return fig
+
+
+def activations(net, X, Y=None, bins=40, title=None):
+    """Histograms of every layer's activations on ``X`` (and, given targets
+    ``Y``, of its backpropagated errors dE/dI), one column per layer: the
+    picture of saturation and vanishing gradients that shows why the weight
+    initialization (``init``, ``init_scale``) matters in deep networks.
+
+    Returns the Figure: row 0 the activations O of layers 1..L, row 1 (with
+    Y) the errors -Err = dE/dI of each example's loss; each panel's title
+    gives the layer, its mean and its standard deviation.
+    """
+    from fastbp.tracing import layer_values
+
+    X = net._check_X(X)
+    T = None if Y is None else net._check_Y(Y, X.shape[0])
+    _, O, err = layer_values(net, X, T)
+    rows = [("activations", O[1:])] + ([] if err is None else [("dE/dI", [-e for e in err])])
+    n = len(net.layer_sizes) - 1
+    fig, axes = pyplot().subplots(len(rows), n, squeeze=False,
+                                   figsize=(max(2.0 * n, 4), 2.2 * len(rows) + 0.6))
+    for r, (what, values) in enumerate(rows):
+        for l, v in enumerate(values):
+            ax, v = axes[r, l], np.asarray(v, dtype=np.float64).ravel()
+            ax.hist(v, bins=bins, color="C0" if r == 0 else "C3")
+            ax.set_title(f"layer {l + 1}: mean {v.mean():.2g}\nstd {v.std():.2g}",
+                         fontsize="small")
+            ax.tick_params(labelsize="x-small")
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(what)
+    fig.suptitle(title or f"{net.init} init, {', '.join(dict.fromkeys(net.hidden))} units: "
+                 "activations" + ("" if err is None else " and errors") + " per layer")
     fig.tight_layout()
     return fig

@@ -55,8 +55,8 @@ def _subparsers(parser):
 def test_help_is_complete_at_every_level(capsys):
     parser = cli.build_parser()
     commands = _subparsers(parser)
-    assert sorted(commands) == ["demo", "descent", "evaluate", "predict", "train",
-                                "worked-example"]
+    assert sorted(commands) == ["demo", "descent", "evaluate", "export", "predict", "trace",
+                                "train", "worked-example"]
     with pytest.raises(SystemExit) as info:
         cli.main(["--help"])
     assert info.value.code == 0
@@ -576,3 +576,68 @@ def test_model_files_written_before_the_move_still_work(tmp_path, capsys):
     assert out.split() == ["prediction", *expected]
     code, out, err = run(["evaluate", tmp_path / "old.npz", data, "--json"], capsys)
     assert code == 0 and json.loads(out)["n"] == 3, err
+
+
+# --- trace ------------------------------------------------------------------------------
+SLIDES_WEIGHTS = {"w14": 0.2, "w15": -0.3, "w24": 0.4, "w25": 0.1, "w34": -0.5, "w35": 0.2,
+                  "w46": -0.3, "w56": -0.2, "b4": -0.4, "b5": 0.2, "b6": 0.1}
+
+
+def test_trace_command_prints_the_slides_step(tmp_path, capsys):
+    from fastbp.examples.worked_example import build_network
+
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps(SLIDES_WEIGHTS))
+    code, out, _ = run(["trace", "--layers", "3,2,1", "--weights", path, "--x", "1,0,1", "--t",
+                        "1", "--lr", "0.9"], capsys)
+    assert code == 0
+    expected = fb.trace(build_network(), [1, 0, 1], 1, optimizer=fb.SGD(lr=0.9))
+    assert out == str(expected) + "\n"
+    assert "w46       | -0.3 | -0.0435235 | 0.0391712   | -0.260829" in out
+    # the same weights as arrays, an optimizer with state, the layers' names
+    arrays = {"weights": [[[0.2, -0.3], [0.4, 0.1], [-0.5, 0.2]], [[-0.3], [-0.2]]],
+              "biases": [[-0.4, 0.2], [0.1]]}
+    path.write_text(json.dumps(arrays))
+    code, out, _ = run(["trace", "--layers", "3,2,1", "--weights", path, "--x", "1,0,1", "--t",
+                        "1", "--optimizer", "adam", "--lr", "0.1", "--names", "layers"], capsys)
+    want = fb.trace(build_network(), [1, 0, 1], 1, optimizer=fb.Adam(lr=0.1), names="layers")
+    assert code == 0 and out == str(want) + "\n" and "W2[1,0]" in out
+
+
+def test_trace_command_on_a_saved_model_and_a_table_row(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    rows = ["a,b,label"] + [f"{x:.3f},{y:.3f},{'yes' if x > y else 'no'}"
+                            for x, y in rng.normal(size=(30, 2))]
+    data.write_text("\n".join(rows) + "\n")
+    model = tmp_path / "m.npz"
+    assert run(["train", data, "--target", "label", "--layers", "3", "--epochs", "2",
+                "--progress", "none", "-o", model], capsys)[0] == 0
+    code, out, _ = run(["trace", "--model", model, "--row", 5, data, "--saved-optimizer"],
+                       capsys)
+    assert code == 0 and "Adam(" in out and "update 1" not in out
+    code, out, _ = run(["trace", "--model", model, "--row", 5, data, "--lr", "0.5"], capsys)
+    assert code == 0 and "update 1 at lr 0.5" in out
+    # any model file, with the example on the command line
+    net = fb.MLP([2, 3, 2], output="softmax", loss="cross_entropy", seed=1)
+    net.save(tmp_path / "net.npz")
+    code, out, _ = run(["trace", "--model", tmp_path / "net.npz", "--x", "0.5,1.5", "--t", "1"],
+                       capsys)
+    assert code == 0 and out == str(fb.trace(net, [0.5, 1.5], 1, optimizer="sgd")) + "\n"
+
+
+def test_trace_command_errors(tmp_path, capsys):
+    code, _, err = run(["trace", "--layers", "3,2,1", "--x", "1,0,1"], capsys)
+    assert code == 2 and "--t" in err
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({k: v for k, v in SLIDES_WEIGHTS.items() if k != "b6"}))
+    code, _, err = run(["trace", "--layers", "3,2,1", "--weights", path, "--x", "1,0,1",
+                        "--t", "1"], capsys)
+    assert code == 2 and "no value for b6" in err
+    code, _, err = run(["trace", "--layers", "3,2,1", "--x", "1,0", "--t", "1"], capsys)
+    assert code == 1 and "2 features per sample, the network expects 3" in err
+    code, _, err = run(["trace", "--model", tmp_path / "none.npz"], capsys)
+    assert code == 2 and "--row" in err
+    code, _, err = run(["trace", "--layers", "3,2,1", "--x", "1,0,1", "--t", "1", "--row", 2],
+                       capsys)
+    assert code == 2 and "go with --model" in err

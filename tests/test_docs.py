@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "user_guide.md"
 MODULES = ["fastbp", "fastbp.network", "fastbp.optimizers", "fastbp.schedules", "fastbp.training",
            "fastbp.callbacks", "fastbp.saving", "fastbp.plot", "fastbp.descent", "fastbp.datasets",
-           "fastbp.cli", "fastbp.cli.tables", "fastbp.cli.demo", "fastbp.examples.worked_example"]
+           "fastbp.cli", "fastbp.cli.tables", "fastbp.cli.demo", "fastbp.examples.worked_example",
+           "fastbp.tracing", "fastbp.gradcheck", "fastbp.onnx"]
 
 
 @pytest.mark.skipif(not GUIDE.exists(), reason="docs/ is not next to the tests (installed wheel)")

@@ -26,8 +26,9 @@ def in_tmp(tmp_path, monkeypatch):
 
 def test_every_example_is_tested_and_listed():
     scripts = sorted(p.stem for p in EXAMPLES.glob("*.py"))
-    assert scripts == ["compare_optimizers", "digits", "optimizer_race", "regression",
-                       "regularization_grid", "worked_example", "xor"]
+    assert scripts == ["compare_optimizers", "digits", "export_onnx", "initialization_matters",
+                       "optimizer_race", "regression", "regularization_grid",
+                       "trace_any_network", "worked_example", "xor"]
     listing = (EXAMPLES / "README.md").read_text()
     assert all(f"`{s}.py`" in listing for s in scripts)
 
@@ -105,3 +106,38 @@ def test_figure_examples_without_matplotlib(monkeypatch, capsys):
     assert load("compare_optimizers").main(epochs=1) is None
     assert load("regularization_grid").main(epochs=1) is None
     assert capsys.readouterr().out.count("(it draws a figure) needs matplotlib") == 2
+
+
+def test_trace_any_network(capsys):
+    tr, check = load("trace_any_network").main()
+    out = capsys.readouterr().out
+    assert check.ok and "every layer agrees" in out
+    assert tr.net.layer_sizes == [3, 3, 1] and set(tr.state) == {"m", "v"}
+    assert "w47" in out and "w36" in out and "| m " in out  # hidden units 4-6, output 7
+
+
+def test_initialization_matters(capsys):
+    found = load("initialization_matters").main(width=60, examples=100, out=None)
+    too_small, glorot, he = (found["tanh", "uniform(0.01)"], found["tanh", "glorot"],
+                             found["relu", "he"])
+    assert too_small[0][-1] < 1e-10  # activations vanish with depth
+    assert 0.1 < glorot[0][-1] < 1 and 0.2 < he[0][-1] < 5  # kept about constant
+    assert found["relu", "uniform(1.0)"][0][-1] > 1e4  # explode
+    saturated = found["tanh", "uniform(1.0)"][0]
+    assert min(saturated) > 0.85  # tanh pinned near -1 and 1 (a uniform spread has std 0.58)
+    assert "std of the activations" in capsys.readouterr().out
+
+
+def test_initialization_matters_draws_the_figures(capsys):
+    pytest.importorskip("matplotlib")
+    load("initialization_matters").main(width=20, examples=40)
+    assert Path("init-tanh-glorot.png").read_bytes()[:4] == b"\x89PNG"
+    assert Path("init-relu-uniform1.0.png").exists()
+
+
+def test_export_onnx(capsys, tmp_path):
+    for name in ("sklearn", "onnx", "onnxruntime", "skl2onnx"):
+        pytest.importorskip(name)
+    clf, pipe, gap = load("export_onnx").main(out=str(tmp_path / "d.onnx"), max_iter=10)
+    assert gap < 1e-12 and (tmp_path / "d.onnx").exists()
+    assert "labels equal fastbp's on 100.0%" in capsys.readouterr().out

@@ -140,3 +140,23 @@ def test_headless_plotting_uses_agg(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().lower() == "agg"
     assert (tmp_path / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_activations_histograms_per_layer():
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(0)
+    net = fb.MLP([4, 6, 6, 2], hidden="tanh", output="identity", seed=0)
+    X, Y = rng.normal(size=(50, 4)), rng.normal(size=(50, 2))
+    fig = fb.plot.activations(net, X)
+    assert len(fig.axes) == 3
+    # each panel's bars count every activation of its layer
+    heights = [sum(p.get_height() for p in ax.patches) for ax in fig.axes]
+    assert heights == [50 * 6, 50 * 6, 50 * 2]
+    o1 = np.tanh(X @ net.weights[0] + net.biases[0])
+    assert fig.axes[0].get_title() == f"layer 1: mean {o1.mean():.2g}\nstd {o1.std():.2g}"
+    fig = fb.plot.activations(net, X, Y)
+    assert len(fig.axes) == 6 and fig.axes[3].get_ylabel() == "dE/dI"
+    d3 = net.forward(X) - Y  # identity output, squared loss: dE/dI = o - t
+    assert fig.axes[5].get_title() == f"layer 3: mean {d3.mean():.2g}\nstd {d3.std():.2g}"
+    with pytest.raises(ValueError, match="X has 3 features"):
+        fb.plot.activations(net, X[:, :3])

@@ -6,6 +6,8 @@
     fastbp predict MODEL DATA         write the model's predictions for DATA
     fastbp evaluate MODEL DATA        print the model's metrics on DATA
     fastbp descent -o race.gif        optimizers racing down a loss surface (PNG or GIF)
+    fastbp trace --layers 3,2,1 ...   one training step of any network, unit by unit
+    fastbp export MODEL OUT.onnx      a model file as an ONNX graph
 
 ``fastbp COMMAND --help`` describes every option.  :func:`main` runs a
 command line from Python; :func:`build_parser` is its argparse parser.

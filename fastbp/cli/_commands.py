@@ -1,5 +1,6 @@
-"""The commands of ``fastbp``: train, predict, evaluate, demo, worked-example, descent,
-and :func:`main`, which parses a command line and runs one."""
+"""The commands of ``fastbp``: train, predict, evaluate, demo, worked-example, descent
+(trace and export are in ``_trace_commands``), and :func:`main`, which parses a command
+line and runs one."""
 import contextlib
 import csv
 import json
@@ -14,7 +15,8 @@ from fastbp.cli._arguments import CLIError
 from fastbp.cli._options import build_optimizer, check_options
 from fastbp.cli._parser import build_parser
 from fastbp.cli._plots import save_loss_curve
-from fastbp.cli.tables import Preprocessing, TableError, read_table
+from fastbp.cli._trace_commands import cmd_export, cmd_trace, load_for_data
+from fastbp.cli.tables import Preprocessing, read_table
 
 __all__ = ["main", "COMMANDS"]
 
@@ -136,26 +138,10 @@ def _metrics(net, prep, X, y):
     return metrics
 
 
-def _load_for_data(model_path, data_path, need_target):
-    ckpt = fb.load_checkpoint(model_path)
-    prep = Preprocessing.from_metadata(ckpt.metadata, model_path)
-    if prep is None:
-        raise CLIError(f"{model_path} was not saved by 'fastbp train' (it has no column names or "
-                       f"preprocessing), so the command line cannot match it to a table; use the "
-                       f"Python API (fastbp.load) instead")
-    columns = read_table(data_path)
-    X = prep.X(columns, data_path)
-    if X.shape[1] != ckpt.model.n_inputs:
-        raise TableError(f"{model_path}: the model has {ckpt.model.n_inputs} inputs but its "
-                         f"metadata names {X.shape[1]} features")
-    one_hot = prep.task == "classification" and ckpt.model.output != "softmax"
-    y = prep.y(columns, data_path, one_hot=one_hot) if need_target else None
-    return ckpt.model, prep, X, y
-
-
 def cmd_predict(args):
     """``fastbp predict``: write a saved model's predictions as CSV."""
-    net, prep, X, _ = _load_for_data(args.model, args.data, need_target=False)
+    ckpt, prep, X, _ = load_for_data(args.model, args.data, need_target=False)
+    net = ckpt.model
     out = net.forward(X)
     header = ["prediction"]
     rows = [[p] for p in prep.decode(out)]
@@ -176,7 +162,8 @@ def cmd_predict(args):
 
 def cmd_evaluate(args):
     """``fastbp evaluate``: print a saved model's metrics on a table."""
-    net, prep, X, y = _load_for_data(args.model, args.data, need_target=True)
+    ckpt, prep, X, y = load_for_data(args.model, args.data, need_target=True)
+    net = ckpt.model
     metrics = _metrics(net, prep, X, y)
     if args.json:
         print(json.dumps({"task": prep.task, **metrics}, indent=2))
@@ -250,7 +237,8 @@ def cmd_descent(args):
 
 
 COMMANDS = {"demo": cmd_demo, "worked-example": cmd_worked_example, "train": cmd_train,
-            "predict": cmd_predict, "evaluate": cmd_evaluate, "descent": cmd_descent}
+            "predict": cmd_predict, "evaluate": cmd_evaluate, "descent": cmd_descent,
+            "trace": cmd_trace, "export": cmd_export}
 
 
 def main(argv=None):

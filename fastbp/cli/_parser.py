@@ -47,6 +47,8 @@ def build_parser():
     _add_predict(sub)
     _add_evaluate(sub)
     _add_descent(sub)
+    _add_trace(sub)
+    _add_export(sub)
     return parser
 
 
@@ -218,3 +220,75 @@ def _add_descent(sub):
                          help="frames per second of a GIF (default: 20)")
     descent.add_argument("-o", "--output", default="descent.png", metavar="PATH",
                          help="a .png (or other image) or an animated .gif (default: %(default)s)")
+
+
+EPILOG_TRACE = """\
+examples:
+  fastbp trace --layers 3,2,1 --weights weights.json --x 1,0,1 --t 1 --lr 0.9
+  fastbp trace --layers 2,3,1 --hidden tanh --x 0.5,-1 --t 0.2 --optimizer adam --lr 0.01
+  fastbp trace --model model.npz --row 5 data.csv --saved-optimizer
+  fastbp trace --model net.npz --x 0.5,1.5 --t 1
+
+weights.json names every weight and bias as on the slides, {"w14": 0.2, ..., "b6": 0.1}
+(units numbered from 1: inputs, then each layer), or by layer, {"W1[0,0]": 0.2, ...},
+or gives the arrays, {"weights": [[[0.2, -0.3], ...], ...], "biases": [[-0.4, 0.2], ...]}.
+"""
+
+
+def _add_trace(sub):
+    trace = sub.add_parser(
+        "trace", help="one training step of any network, unit by unit, as tables",
+        description="Run one training step on one example and print, as the slides' tables, the "
+        "net input, output and error of every unit and the gradient, update and new value of "
+        "every weight and bias (with the optimizer's state).  The numbers are fit's, bit for bit.",
+        epilog=EPILOG_TRACE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    net = trace.add_argument_group("network and example")
+    net.add_argument("--layers", type=int_list, metavar="SIZES",
+                     help="every width from input to output, e.g. 3,2,1")
+    net.add_argument("--hidden", default="sigmoid", metavar="ACT",
+                     help="hidden activation, one or one per layer: "
+                     f"{', '.join(HIDDEN_ACTIVATIONS)} (default: %(default)s)")
+    net.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default="sigmoid",
+                     help="default: %(default)s")
+    net.add_argument("--loss", choices=list(LOSSES), default="squared", help="default: %(default)s")
+    net.add_argument("--init", choices=INITS, default="glorot_uniform",
+                     help="the weights without --weights (default: %(default)s)")
+    net.add_argument("--seed", type=int, default=0, help="seed of --init (default: 0)")
+    net.add_argument("--weights", metavar="JSON", help="every weight and bias (see below)")
+    net.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                     help="default: %(default)s")
+    net.add_argument("--x", type=float_list, metavar="X1,X2,...", help="the example's inputs")
+    net.add_argument("--t", type=float_list, metavar="T1,...",
+                     help="its targets (a class label for a softmax output)")
+    net.add_argument("--model", metavar="MODEL",
+                     help="instead of --layers and --weights: a model file; the example is row "
+                     "--row of DATA (for a model saved by 'fastbp train') or --x and --t")
+    net.add_argument("data", metavar="DATA", nargs="?", help="with --model: the table")
+    net.add_argument("--row", type=non_negative_int, metavar="N",
+                     help="with --model: the row of DATA to step on, from 0")
+    net.add_argument("--saved-optimizer", action="store_true",
+                     help="with --model: step with the optimizer saved in the model (its state "
+                     "included) instead of --optimizer")
+    add_optimizer_arguments(trace.add_argument_group("optimizer"), default="sgd")
+    add_schedule_arguments(trace.add_argument_group("learning-rate schedule"), default="constant")
+    out = trace.add_argument_group("step and output")
+    out.add_argument("--alpha", type=float, default=0.0, help="L2 penalty (default: 0)")
+    out.add_argument("--names", choices=["units", "layers"], default="units",
+                     help="w14, b4 (units) or W1[0,0], b1[0] (layers) (default: %(default)s)")
+    out.add_argument("--digits", type=positive_int, default=6,
+                     help="significant digits (default: %(default)s)")
+
+
+def _add_export(sub):
+    export = sub.add_parser(
+        "export", help="write a model file as an ONNX graph (needs onnx)",
+        description="Convert a fastbp model file to ONNX (needs onnx: pip install "
+        "'fastbp[onnx]').  Input 'X' (n_samples, n_features).  A model saved by 'fastbp train' "
+        "reads the raw feature columns (in the order the command prints) and standardizes them "
+        "as in training; its outputs are 'label' and 'probabilities' (classification) or "
+        "'prediction' in the target's units (regression), as 'fastbp predict' gives them.  Any "
+        "other model file: output 'Y', the network's outputs.")
+    export.add_argument("model", metavar="MODEL", help="a model file (.npz)")
+    export.add_argument("output", metavar="ONNX", help="where to write the graph (.onnx)")
+    export.add_argument("--dtype", choices=["float32", "float64"], default=None,
+                        help="the graph's float type (default: the model's)")

@@ -4,12 +4,16 @@ Han & Kamber, *Data Mining: Concepts and Techniques*, section 9.2.3 (fig. 9.5,
 tables 9.1-9.3): a 3-2-1 network of sigmoid units, one training example
 x = (1, 0, 1) with target 1, one per-example update with learning rate 0.9.
 
-Run it with ``python -m fastbp.examples.worked_example``.  Units are numbered as
+Run it with ``python -m fastbp.examples.worked_example`` (or ``fastbp
+worked-example``).  The numbers come from :func:`fastbp.trace`, which traces
+a step of any network; this module prints them as the slides do, with the
+slides' rounding.  Units are numbered as
 on the slides: inputs 1-3, hidden 4-5, output 6.
 """
 import numpy as np
 
 import fastbp as fb
+from fastbp._trace_tables import table as _table
 
 __all__ = ["build_network", "compute", "tables", "main", "X", "TARGET", "LEARNING_RATE"]
 
@@ -32,44 +36,22 @@ def build_network(dtype="float64"):
     return net
 
 
-def _layer(weights, biases, output, inputs, dtype):
-    """One layer evaluated by fastbp: f(inputs @ W + b) for f = ``output``."""
-    layer = fb.MLP(list(weights.shape), hidden=[], output=output, dtype=dtype)
-    layer.weights[0][...] = weights
-    layer.biases[0][...] = biases
-    return layer.forward(inputs)[0].astype(float)
-
-
 def compute(dtype="float64"):
-    """Every number of the example, computed by fastbp: a dict with the net
-    inputs I and outputs O of units 4-6, the errors Err of units 4-6, and the
-    weights and biases before ("old") and after ("new") the update, keyed by
-    the slides' names (w14 ... w56, b4 ... b6)."""
-    net = build_network(dtype)
-    W1, b1, W2, b2 = (a.astype(float) for a in (net.weights[0], net.biases[0],
-                                                  net.weights[1], net.biases[1]))
-    I4, I5 = _layer(W1, b1, "identity", X, dtype)
-    O4, O5 = _layer(W1, b1, "sigmoid", X, dtype)
-    (I6,) = _layer(W2, b2, "identity", np.array([[O4, O5]]), dtype)
-    O6 = float(net.forward(X)[0, 0])
-    # fastbp's output delta for 1/2 (o - t)^2 is o(1-o)(o-t) = -Err6; the
-    # hidden deltas are likewise -Err4, -Err5.
-    _, db = net.gradients(X, TARGET)
-    err = {6: -float(db[1][0]), 4: -float(db[0][0]), 5: -float(db[0][1])}
-
-    def named(n):
-        return {"w14": n.weights[0][0, 0], "w15": n.weights[0][0, 1],
-                "w24": n.weights[0][1, 0], "w25": n.weights[0][1, 1],
-                "w34": n.weights[0][2, 0], "w35": n.weights[0][2, 1],
-                "w46": n.weights[1][0, 0], "w56": n.weights[1][1, 0],
-                "b4": n.biases[0][0], "b5": n.biases[0][1], "b6": n.biases[1][0]}
-
-    old = {k: float(v) for k, v in named(net).items()}
-    net.fit(X, TARGET, optimizer=fb.SGD(lr=LEARNING_RATE), epochs=1, batch_size=1)
-    new = {k: float(v) for k, v in named(net).items()}
+    """Every number of the example, from :func:`fastbp.trace`: a dict with the
+    net inputs I and outputs O of units 4-6, the errors Err of units 4-6, and
+    the weights and biases before ("old") and after ("new") the update, keyed
+    by the slides' names (w14 ... w56, b4 ... b6); "net" is the updated network
+    and "trace" the :class:`fastbp.Trace` itself."""
+    tr = fb.trace(build_network(dtype), X, TARGET, optimizer=fb.SGD(lr=LEARNING_RATE))
+    (I4, I5), (I6,) = tr.I[0][0], tr.I[1][0]
+    (O4, O5), (O6,) = tr.O[1][0], tr.O[2][0]
+    (err4, err5), (err6,) = tr.err[0][0], tr.err[1][0]
     return {"I": {4: float(I4), 5: float(I5), 6: float(I6)},
-            "O": {1: X[0, 0], 2: X[0, 1], 3: X[0, 2], 4: float(O4), 5: float(O5), 6: O6},
-            "Err": err, "old": old, "new": new, "net": net}
+            "O": {1: X[0, 0], 2: X[0, 1], 3: X[0, 2], 4: float(O4), 5: float(O5), 6: float(O6)},
+            "Err": {6: float(err6), 4: float(err4), 5: float(err5)},
+            "old": {n: float(v) for n, v in zip(tr.names, tr.old)},
+            "new": {n: float(v) for n, v in zip(tr.names, tr.new)},
+            "net": tr.net, "trace": tr}
 
 
 def _num(v, digits):
@@ -84,13 +66,6 @@ def _sum(terms):
     for t in terms[1:]:
         out += f" - {t[1:]}" if t.startswith("-") else f" + {t}"
     return out
-
-
-def _table(title, header, rows):
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    line = lambda r: "  " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
-    return "\n".join([title, line(header), "  " + "-+-".join("-" * w for w in widths)]
-                     + [line(r) for r in rows])
 
 
 def tables(v):
