@@ -140,12 +140,16 @@ class Optimizer:
         True
         """
         _check_step(params, grad)
-        grad = np.ascontiguousarray(grad)
+        return self._step(params, np.ascontiguousarray(grad), [params])
+
+    def _step(self, params, grad, decayed):
+        """Optimizer.step over checked arrays; weight decay shrinks the arrays
+        ``decayed`` (views into ``params``: all of it, or a network's weights)."""
         s1, s2 = self._bind(params, params.shape[0], params.dtype)
         lr = float(np.atleast_1d(self.rates(1))[0])
         eps, h1, h2, eps_hat = self.hyper
-        if self.weight_decay:
-            params *= params.dtype.type(1.0 - lr * self.weight_decay)
+        for part in decayed if self.weight_decay else ():
+            part *= params.dtype.type(1.0 - lr * self.weight_decay)
         _kernels.active().update(self.rule, params, grad, s1, s2, lr, eps, h1, h2, eps_hat,
                                  t=self.t + 1)
         self.t += 1

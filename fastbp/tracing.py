@@ -144,19 +144,19 @@ def layer_values(net, X, T=None):
 def _forward_units(net, X):
     """(I per layer 1..L, O per layer 0..L) by the NumPy reference."""
     I, O = [], [X]
-    for W, b, f in zip(net.weights, net.biases, [*net.hidden, net.output]):
+    for W, b, f, p in zip(net.weights, net.biases, net._codes, net._unit_params):
         I.append(O[-1] @ W + b)
-        O.append(ref.activate(f, I[-1]))
+        O.append(ref.activate(f, I[-1], p))
     return I, O
 
 
 def _errors(net, X, T):
     """Err_j = -dE/dI_j per example and layer: the bias gradient of the
     reference's backprop on that example alone (alpha does not touch biases)."""
-    acts = [*net.hidden, net.output]
-    rows = [ref.backprop(net.weights, net.biases, acts, net.loss_name, X[i:i + 1], T[i:i + 1])[2]
+    rows = [ref.backprop(net.weights, net.biases, net._codes, net.loss_name, X[i:i + 1],
+                         T[i:i + 1], unit_params=net._unit_params)[2]
             for i in range(X.shape[0])]
-    return [-np.stack([r[l] for r in rows]) for l in range(len(acts))]
+    return [-np.stack([r[l] for r in rows]) for l in range(len(net._codes))]
 
 
 def _step(optimizer, net, after, grad):
@@ -167,7 +167,7 @@ def _step(optimizer, net, after, grad):
     bound = optimizer._owner is not None and optimizer._owner() is net
     opt._owner = weakref.ref(after.params) if bound else None
     lr = float(np.atleast_1d(opt.rates(1))[0])
-    opt.step(after.params, grad)
+    opt._step(after.params, grad, after.weights)  # fit decays weights, not biases
     opt._owner = weakref.ref(after)  # as fit leaves it: bound to the network
     opt.epochs += 1
     return opt, lr

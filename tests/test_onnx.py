@@ -37,6 +37,15 @@ def test_every_activation_and_output(dtype, hidden, output, loss):
     close(Y, net.forward(X), LOOSER.get((hidden, dtype.name), RTOL[dtype.name]))
 
 
+@pytest.mark.parametrize("hidden", ["leaky_relu(0.2)", "leaky_relu(3.0)", "elu(0.5)",
+                                    "softplus(2.0)", "softplus(0.5)"])
+def test_units_with_their_parameter_set(dtype, hidden):
+    net = make_net([5, 6, 4, 3], hidden, "identity", "squared", dtype=dtype, seed=1, scale=3.0)
+    X = np.random.default_rng(2).normal(size=(50, 5)).astype(dtype) * 4
+    (Y,) = run(fbonnx.to_onnx(net), X)
+    close(Y, net.forward(X), RTOL[dtype.name])
+
+
 def test_the_activation_table_covers_every_activation_fastbp_has():
     from fastbp.network import OUTPUT_ACTIVATIONS
 
@@ -53,7 +62,9 @@ FORMULAS = {
     "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
     "elu": lambda z: np.where(z > 0, z, np.expm1(z)),
     "gelu": lambda z: z * 0.5 * (1 + ERF(z / np.sqrt(2))),
-    "softplus": lambda z: np.logaddexp(0, z), "silu": lambda z: z / (1 + np.exp(-z)),
+    # torch's (and fastbp's) softplus is z itself above its threshold of 20
+    "softplus": lambda z: np.where(z > 20, z, np.logaddexp(0, z)),
+    "silu": lambda z: z / (1 + np.exp(-z)),
 }
 
 

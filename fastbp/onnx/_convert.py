@@ -17,29 +17,33 @@ OPSET = 17  # Gemm, Softmax over one axis, Gather, Where, Erf: all in opset 13+
 
 
 def _op(op_type, **attrs):
-    def emit(b, x):
+    def emit(b, x, _param=None):
         return b.op(op_type, [x], **attrs)
     emit.__name__ = op_type
     return emit
 
 
-def _identity(_b, x):
+def _identity(_b, x, _param=None):
     return x
 
 
-def _leaky_relu(b, x):
-    if b.dtype == np.float32:
-        return b.op("LeakyRelu", [x], alpha=0.01)
-    # the alpha attribute is a float32: 0.01 would be rounded in a float64 graph
-    return b.op("Max", [x, b.op("Mul", [x, b.const("slope", 0.01)])])
-
-
-def _elu(b, x):
-    if b.dtype == np.float32:
-        return b.op("Elu", [x], alpha=1.0)
-    # onnxruntime has no float64 Elu: x > 0 ? x : exp(x) - 1
-    negative = b.op("Sub", [b.op("Exp", [x]), b.const("one", 1.0)])
+def _where_positive(b, x, negative):
     return b.op("Where", [b.op("Greater", [x, b.const("zero", 0.0)]), x, negative])
+
+
+def _leaky_relu(b, x, slope=0.01):
+    if b.dtype == np.float32:
+        return b.op("LeakyRelu", [x], alpha=slope)
+    # the alpha attribute is a float32: the slope would be rounded in a float64 graph
+    return _where_positive(b, x, b.op("Mul", [x, b.const("slope", slope)]))
+
+
+def _elu(b, x, alpha=1.0):
+    if b.dtype == np.float32:
+        return b.op("Elu", [x], alpha=alpha)
+    # onnxruntime has no float64 Elu: x > 0 ? x : alpha (exp(x) - 1)
+    negative = b.op("Sub", [b.op("Exp", [x]), b.const("one", 1.0)])
+    return _where_positive(b, x, b.op("Mul", [negative, b.const("alpha", alpha)]))
 
 
 # erf(z) = 2/sqrt(pi) exp(-z^2) z sum_n prod_{k<=n} r_k z^(2n), r_k = 2 / (2k + 1):
@@ -63,7 +67,7 @@ def _erf64(b, z):
     return b.op("Mul", [b.op("Mul", [s, z]), scale])
 
 
-def _gelu(b, x):
+def _gelu(b, x, _param=None):
     # x * 0.5 * (1 + erf(x / sqrt 2)), the exact GELU
     scaled = b.op("Mul", [x, b.const("inv_sqrt2", 1 / np.sqrt(2))])
     erf = b.op("Erf", [scaled]) if b.dtype == np.float32 else _erf64(b, scaled)
@@ -71,15 +75,19 @@ def _gelu(b, x):
     return b.op("Mul", [x, half])
 
 
-def _softplus(b, x):
-    if b.dtype == np.float32:
-        return b.op("Softplus", [x])
-    # onnxruntime has no float64 Softplus: max(x, 0) + log(1 + exp(-|x|)), no overflow
-    tail = b.op("Exp", [b.op("Neg", [b.op("Abs", [x])])])
-    return b.op("Add", [b.op("Relu", [x]), b.op("Log", [b.op("Add", [tail, b.const("one", 1.0)])])])
+def _softplus(b, x, beta=1.0):
+    # log(1 + exp(beta x)) / beta, and x itself where beta x > 20 (torch's
+    # threshold, as fastbp computes it); ONNX's Softplus has no beta, and
+    # onnxruntime none in float64: max(y, 0) + log(1 + exp(-|y|)), no overflow
+    y = b.op("Mul", [x, b.const("beta", beta)])
+    tail = b.op("Exp", [b.op("Neg", [b.op("Abs", [y])])])
+    soft = b.op("Add", [b.op("Relu", [y]), b.op("Log", [b.op("Add", [tail, b.const("one", 1.0)])])])
+    soft = b.op("Div", [soft, b.const("beta", beta)])
+    above = b.op("Greater", [y, b.const("threshold", 20.0)])
+    return b.op("Where", [above, x, soft])
 
 
-def _silu(b, x):
+def _silu(b, x, _param=None):
     return b.op("Mul", [x, b.op("Sigmoid", [x])])
 
 
@@ -127,15 +135,16 @@ class Builder:
 
 def emit_network(b, net, x):
     """The layers of ``net`` applied to the graph value ``x``; the output's name."""
-    activations = [*net.hidden, net.output]
-    missing = [a for a in activations if a not in ACTIVATIONS]
+    names = [spec.partition("(")[0] for spec in [*net.hidden, net.output]]
+    missing = [a for a in names if a not in ACTIVATIONS]
     if missing:
         raise ValueError(f"no ONNX form for the activation {missing[0]!r}; "
                          f"fastbp.onnx writes {sorted(ACTIVATIONS)}")
+    top = net._topology  # the units' parameters, defaults filled in
     h = x
-    for W, bias, f in zip(net.weights, net.biases, activations):
+    for W, bias, f, param in zip(net.weights, net.biases, names, top.unit_params):
         h = b.op("Gemm", [h, b.const("W", W), b.const("b", bias)])
-        h = ACTIVATIONS[f](b, h)
+        h = ACTIVATIONS[f](b, h, float(param))
     return h
 
 
