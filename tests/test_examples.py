@@ -26,7 +26,8 @@ def in_tmp(tmp_path, monkeypatch):
 
 def test_every_example_is_tested_and_listed():
     scripts = sorted(p.stem for p in EXAMPLES.glob("*.py"))
-    assert scripts == ["compare_optimizers", "digits", "export_onnx", "initialization_matters",
+    assert scripts == ["compare_optimizers", "digits", "dropout_and_schedules", "export_onnx",
+                       "initialization_matters",
                        "optimizer_race", "regression", "regularization_grid",
                        "trace_any_network", "worked_example", "xor"]
     listing = (EXAMPLES / "README.md").read_text()
@@ -141,3 +142,15 @@ def test_export_onnx(capsys, tmp_path):
     clf, pipe, gap = load("export_onnx").main(out=str(tmp_path / "d.onnx"), max_iter=10)
     assert gap < 1e-12 and (tmp_path / "d.onnx").exists()
     assert "labels equal fastbp's on 100.0%" in capsys.readouterr().out
+
+
+def test_dropout_and_schedules(capsys):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    curves = load("dropout_and_schedules").main(epochs=8, out="d.png")
+    (plain, _, lr_plain), (dropped, _, _), (warm, accuracy, lr) = curves.values()
+    assert len(plain) == len(dropped) == 8 and plain != dropped
+    assert lr_plain == [1e-3] * 8
+    assert lr[0] < lr[4] < lr[5] and lr[5] > lr[6] > lr[7]  # warm-up, then cosine
+    assert accuracy[-1] > 0.8 and Path("d.png").exists()
+    assert "best validation loss" in capsys.readouterr().out
