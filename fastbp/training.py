@@ -3,6 +3,8 @@
 Python decides what happens each epoch (the sample order, every step's
 learning rate, when to stop); one compiled call runs all the epoch's steps.
 """
+import warnings
+
 import numpy as np
 
 from fastbp._regularization import Regularization
@@ -27,19 +29,20 @@ def _progress(verbose):
     return [ProgressBar(bar=None if verbose == 1 else False)]
 
 
-def _check_warmup(opt, epochs, steps_per_epoch):
-    """Refuse a warm-up that this fit would not finish: its schedule would
-    never reach the rate it warms up to."""
+def warmup_overrun(opt, epochs, steps_per_epoch):
+    """The message for a warm-up that training of ``epochs`` more epochs with
+    ``opt`` would not finish (its schedule would never reach the rate it
+    warms up to), or None."""
     length = warmup_length(opt.lr)
     if opt.lr.per == "epoch":
         unit, reached = "epochs", opt.epochs + epochs
     else:
         unit, reached = "steps", opt.t + epochs * steps_per_epoch
-    if length > reached:
-        raise ValueError(
-            f"the learning rate's warm-up of {length} {unit} is longer than the training "
-            f"this fit reaches ({reached} {unit}, counted from the optimizer's start): give "
-            f"a shorter warm-up or more epochs")
+    if length <= reached:
+        return None
+    return (f"the learning rate's warm-up of {length} {unit} is longer than the training "
+            f"({reached} {unit}, counted from the optimizer's start): give a shorter warm-up "
+            f"or more epochs")
 
 
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
@@ -141,8 +144,12 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     n = X.shape[0]
     batch = n if batch_size is None else min(check_int("batch_size", batch_size, 1), n)
     alpha = check_alpha(alpha)
-    if epochs:
-        _check_warmup(opt, epochs, -(-n // batch))
+    overrun = warmup_overrun(opt, epochs, -(-n // batch)) if epochs else None
+    if overrun:
+        # a warning, not an error: training split over several fit calls (or
+        # resumed from a checkpoint) legitimately stops inside the warm-up
+        warnings.warn(overrun + " (or continue it in another fit call)", UserWarning,
+                      stacklevel=3)  # the user's net.fit call
     reg = Regularization.for_fit(net, l1, clip_norm, clip_value, dropout, input_dropout)
     shuffle = check_bool("shuffle", shuffle)
     if on_divergence not in ("raise", "stop"):

@@ -11,6 +11,7 @@ from fastbp.estimators._policies import Bookkeeping, InvScalingRate, Stopping
 from fastbp.estimators._sklearn import ConvergenceWarning
 from fastbp.optimizers import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSprop
 from fastbp.schedules import Constant, Schedule
+from fastbp.training import warmup_overrun
 
 
 def make_optimizer(est):
@@ -109,6 +110,10 @@ def fit_stochastic(est, X, Y, sw, val, incremental, rs):
             return est._score_validated(X_val, y_val, w_val)
     stopping = Stopping(est, score, mode == "adaptive")
     callbacks = [Bookkeeping(est, n), stopping, *as_callbacks(est.callbacks)]
+    overrun = None if incremental else warmup_overrun(opt, est.max_iter,
+                                                      -(-n // batch_size(est, n)))
+    if overrun:  # fit trains max_iter epochs at most: the warm-up could never end
+        raise ValueError(f"learning_rate: {overrun} (max_iter={est.max_iter})")
     reg = Regularization.for_fit(est._net, clip_norm=est.clip_norm, dropout=est.dropout)
     runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), est.alpha, est.shuffle,
                     rs, sw, l2_per_weight=True, loss_scale=est._loss_scale, regularization=reg)

@@ -82,7 +82,10 @@ cdef inline void activate_keep_slope(int act, floating p, floating* row,
             slope[j] = s * (1 + v * (1 - s))
     else:
         # the units whose derivative follows from their output
-        add_bias_activate(act, p, row, bias, 1, cols)
+        if act >= LEAKY_RELU:
+            modern_units(act, p, row, bias, cols)
+        else:
+            add_bias_activate(act, p, row, bias, 1, cols)
         for j in range(cols):
             slope[j] = 1
         mul_derivative(act, p, slope, row, <floating*>NULL, cols)
@@ -90,7 +93,9 @@ cdef inline void activate_keep_slope(int act, floating p, floating* row,
 
 cdef inline void add_bias_activate(int act, double param, floating* z, const floating* bias,
                                    Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
-    """z[r, :] = f(z[r, :] + bias) for every row r, one pass over z."""
+    """z[r, :] = f(z[r, :] + bias) for every row r, one pass over z, for the
+    units up to EXP (``modern_units`` does the others: apart, so that this
+    stays small enough to inline into the per-example loop)."""
     cdef Py_ssize_t r, j
     cdef floating* row
     cdef floating v, top, total
@@ -109,8 +114,6 @@ cdef inline void add_bias_activate(int act, double param, floating* z, const flo
         elif act == EXP:
             for j in range(cols):
                 row[j] = _exp(row[j] + bias[j])
-        elif act >= LEAKY_RELU:
-            modern_units(act, <floating>param, row, bias, cols)
         elif act == SOFTMAX:
             # subtract the row maximum so exp never overflows
             for j in range(cols):

@@ -35,6 +35,7 @@ cdef struct Extras:
     const double* keep
     uint64_t key                 # the step's random key (see _random.pxd)
     Py_ssize_t width             # values per buffer row
+    bint used                    # anything kept or dropped: else passes take the plain path
 
 
 cdef class Topology:
@@ -69,7 +70,7 @@ cdef double add_l1_gradient(const Net* net, const floating* params,
 
 cdef void scale_weights(const Net* net, floating* params, double factor) noexcept nogil
 
-cdef double example_step(const Net* net, const Extras* ex, floating* params, floating* grads,
+cdef double example_step(const Net* net, floating* params, floating* grads,
                          floating* s1, floating* s2, const floating* x,
                          const floating* y, floating* acts, floating* deltas,
                          int rule, double lr, double eps, double h1, double h2,

@@ -34,7 +34,8 @@ from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
 from ._activations cimport (
-    GELU, IDENTITY, SILU, SOFTMAX, activate_keep_slope, add_bias_activate, mul_derivative)
+    GELU, IDENTITY, LEAKY_RELU, SILU, SOFTMAX, activate_keep_slope, add_bias_activate,
+    modern_units, mul_derivative)
 from ._blas cimport matmul, matmul_nt, matmul_tn
 from ._math cimport _log
 from ._optimizers cimport SGD, apply_update
@@ -120,6 +121,7 @@ cdef class Topology:
         self.net.loss = loss
         self.base.slope_off, self.base.input_off = &self._slope_off[0], -1
         self.base.keep, self.base.key, self.base.width = NULL, 0, width
+        self.base.used = bool((slope_off >= 0).any())
 
     @cython.wraparound(True)
     def __reduce__(self):
@@ -197,6 +199,38 @@ cdef void drop_units(const Extras* ex, Py_ssize_t layer, floating* a, floating* 
                 slope[i] *= f
 
 
+cdef void activate(int act, double param, floating* z, const floating* bias,
+                   Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    """z = f(z + bias) over (rows, cols), any unit."""
+    cdef Py_ssize_t r
+    if act < LEAKY_RELU:
+        add_bias_activate(act, param, z, bias, rows, cols)
+    else:
+        for r in range(rows):
+            modern_units(act, <floating>param, z + r * cols, bias, cols)
+
+
+cdef inline void forward_plain(const Net* net, const floating* params, const floating* x,
+                               Py_ssize_t rows, floating* acts, Py_ssize_t cap) noexcept nogil:
+    """A_l = f_l(A_{l-1} . W_l + b_l) for l = 1..L, keeping nothing else: the
+    pass of inference and of per-example training, kept small to inline."""
+    cdef Py_ssize_t l, n_in, n_out
+    cdef const floating* a_in = x
+    cdef floating* a_out
+    cdef const floating* w
+    for l in range(net.n_layers):
+        n_in, n_out = net.sizes[l], net.sizes[l + 1]
+        w = params + net.param_off[l]
+        a_out = acts + cap * net.unit_off[l]
+        matmul(rows, n_out, n_in, <floating>1, a_in, w, <floating>0, a_out)
+        if net.acts[l] < LEAKY_RELU:
+            add_bias_activate(net.acts[l], net.act_params[l], a_out, w + n_in * n_out,
+                              rows, n_out)
+        else:
+            activate(net.acts[l], net.act_params[l], a_out, w + n_in * n_out, rows, n_out)
+        a_in = a_out
+
+
 cdef void forward(const Net* net, const Extras* ex, const floating* params,
                   const floating* x, Py_ssize_t rows, floating* acts, Py_ssize_t cap,
                   Py_ssize_t row0) noexcept nogil:
@@ -211,7 +245,10 @@ cdef void forward(const Net* net, const Extras* ex, const floating* params,
     cdef floating* slope
     cdef floating* dropped
     cdef const floating* w
-    if ex != NULL and ex.input_off >= 0:
+    if ex == NULL or not ex.used:
+        forward_plain(net, params, x, rows, acts, cap)
+        return
+    if ex.input_off >= 0:
         dropped = acts + cap * ex.input_off
         memcpy(dropped, x, rows * net.sizes[0] * sizeof(floating))
         drop_units(ex, 0, dropped, <floating*>NULL, rows, net.sizes[0], row0)
@@ -222,11 +259,10 @@ cdef void forward(const Net* net, const Extras* ex, const floating* params,
         a_out = acts + cap * net.unit_off[l]
         matmul(rows, n_out, n_in, <floating>1, a_in, w, <floating>0, a_out)
         slope = NULL
-        if ex != NULL and l < net.n_layers - 1 and ex.slope_off[l] >= 0:
+        if l < net.n_layers - 1 and ex.slope_off[l] >= 0:
             slope = acts + cap * ex.slope_off[l]
         if slope == NULL:
-            add_bias_activate(net.acts[l], net.act_params[l], a_out, w + n_in * n_out,
-                              rows, n_out)
+            activate(net.acts[l], net.act_params[l], a_out, w + n_in * n_out, rows, n_out)
         else:
             for r in range(rows):
                 activate_keep_slope(net.acts[l], <floating>net.act_params[l], a_out + r * n_out,
@@ -239,7 +275,7 @@ cdef void forward(const Net* net, const Extras* ex, const floating* params,
 cdef inline const floating* slope_block(const Net* net, const Extras* ex, Py_ssize_t l,
                                         const floating* acts, Py_ssize_t cap) noexcept nogil:
     """Layer l's kept f'(z), or NULL when the derivative comes from the output."""
-    if ex == NULL or ex.slope_off[l] < 0:
+    if ex == NULL or not ex.used or ex.slope_off[l] < 0:
         return NULL
     return acts + cap * ex.slope_off[l]
 
@@ -250,7 +286,7 @@ cdef inline const floating* layer_input(const Net* net, const Extras* ex, Py_ssi
     """What weight layer l multiplied in the forward pass."""
     if l > 0:
         return acts + cap * net.unit_off[l - 1]
-    if ex != NULL and ex.input_off >= 0:
+    if ex != NULL and ex.used and ex.input_off >= 0:
         return acts + cap * ex.input_off
     return x
 
@@ -465,12 +501,13 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
     return loss
 
 
-cdef double example_step(const Net* net, const Extras* ex, floating* params, floating* grads,
+cdef double example_step(const Net* net, floating* params, floating* grads,
                          floating* s1, floating* s2, const floating* x,
                          const floating* y, floating* acts, floating* deltas,
                          int rule, double lr, double eps, double h1, double h2,
                          double alpha, double* sq, bint* ok) noexcept nogil:
-    """One per-example step: forward, then, layer by layer from the top, the
+    """One per-example step of a network whose units need nothing kept (no
+    GELU or SiLU; no dropout): forward, then, layer by layer from the top, the
     errors of the layer below (from the weights before their update) and the
     layer's update right away, while its gradient is still in cache.
 
@@ -487,7 +524,7 @@ cdef double example_step(const Net* net, const Extras* ex, floating* params, flo
     cdef const floating* a_in
     cdef floating ai, rate = <floating>lr, a = <floating>alpha
     cdef double loss, norm = 0
-    forward(net, ex, params, x, 1, acts, 1, 0)
+    forward_plain(net, params, x, 1, acts, 1)
     loss = output_loss(net, acts + net.unit_off[L - 1], y, <floating*>NULL, 1,
                        deltas + net.unit_off[L - 1], <floating>1)
     if not isfinite(loss):
@@ -503,7 +540,7 @@ cdef double example_step(const Net* net, const Extras* ex, floating* params, flo
             matmul_nt(1, n_out, n_in, <floating>1, d, w, <floating>0,
                       deltas + net.unit_off[l - 1])
             mul_derivative(net.acts[l - 1], net.act_params[l - 1], deltas + net.unit_off[l - 1],
-                           a_in, slope_block(net, ex, l - 1, acts, 1), n_in)
+                           a_in, <floating*>NULL, n_in)
         if alpha != 0:
             for i in range(n_in * n_out):
                 norm += w[i] * w[i]

@@ -136,8 +136,8 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
                             const Py_ssize_t* order, const double* lr,
                             Py_ssize_t lr_stride, Py_ssize_t t0,
                             Outcome* out) noexcept nogil:
-    """Steps of one example each (batch_size 1, no L1, clipping, weight decay
-    or dropout), updating layer by layer as the errors come down
+    """Steps of one example each (batch_size 1, no L1, clipping, weight decay,
+    dropout, GELU or SiLU), updating layer by layer as the errors come down
     (``example_step``).  An example's weight cancels out of its own weighted
     mean; it only scales alpha with l2_per_weight."""
     cdef const floating* X = <const floating*>p.X
@@ -171,7 +171,7 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
                 alpha = base_alpha / w[row]
         step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
                      <double>(t0 + updates + 1), &step_lr, &step_eps)
-        loss = example_step(net, &p.ex, params, grads, s1, s2, X + row * n_in,
+        loss = example_step(net, params, grads, s1, s2, X + row * n_in,
                             Y + row * n_out, acts, deltas, rule, step_lr, step_eps, h1, h2,
                             alpha, &sq, &ok)
         if not ok:
@@ -384,8 +384,9 @@ cdef class EpochPlan:
         p.alpha, p.l2_per_weight, p.l1 = alpha, l2_per_weight, l1
         p.clip_norm, p.clip_value = clip_norm, clip_value
         p.weight_decay, p.seed = weight_decay, seed
+        p.ex.used = keep is not None or bool((slope_off >= 0).any())
         p.plain = (l1 == 0 and clip_norm == 0 and clip_value == 0 and weight_decay == 0
-                   and keep is None)
+                   and not p.ex.used)
         self.single = np.dtype(params.dtype) == np.float32
         if self.single:
             point_at[float](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
