@@ -17,7 +17,6 @@ squared norms are summed in float64, as the compiled kernels do.
 import math
 
 import numpy as np
-from scipy.special import erf
 
 from fastbp._kernels._activations import UNIT_PARAMS, Activation
 from fastbp._kernels._network import Loss
@@ -45,6 +44,12 @@ def _code(kind, value):
 
 
 # --- the reference ------------------------------------------------------------
+def _erf(x):
+    from scipy.special import erf  # here: scipy.special costs 30 ms to import
+
+    return erf(x)
+
+
 def _param(f, param):
     """The unit's parameter: ``param``, or its default (None for units without one)."""
     if f in UNIT_PARAMS:
@@ -75,7 +80,7 @@ def activate(f, z, param=None):
     if f == Activation.ELU:
         return np.where(z > 0, z, p * np.expm1(np.minimum(z, 0)))
     if f == Activation.GELU:
-        return z * z.dtype.type(0.5) * (1 + erf(z * z.dtype.type(math.sqrt(0.5))))
+        return z * z.dtype.type(0.5) * (1 + _erf(z * z.dtype.type(math.sqrt(0.5))))
     if f == Activation.SOFTPLUS:
         with np.errstate(over="ignore"):
             return np.where(p * z > 20, z, np.log1p(np.exp(p * z)) / p)
@@ -106,7 +111,7 @@ def slope(f, z, param=None):
     if f == Activation.ELU:
         return np.where(z > 0, one, z.dtype.type(p) * np.exp(np.minimum(z, 0)))
     if f == Activation.GELU:
-        cdf = 0.5 * (1 + erf(z / math.sqrt(2)))
+        cdf = 0.5 * (1 + _erf(z / math.sqrt(2)))
         return (cdf + z * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)).astype(z.dtype)
     if f == Activation.SOFTPLUS:
         with np.errstate(over="ignore"):
