@@ -1,6 +1,7 @@
 """Checks of user input.  Everything a kernel trusts is checked here first, with
 errors that name the argument, what it was and what was expected."""
 import numbers
+import os
 
 import numpy as np
 
@@ -56,6 +57,51 @@ def check_layer_sizes(name, sizes, min_layers):
     return [int(s) for s in sizes]
 
 
+def _physical_memory():
+    """Bytes of RAM on this machine, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _gib(n_bytes):
+    return f"{n_bytes / 2**30:,.1f} GiB"
+
+
+def check_network_size(name, sizes, dtype):
+    """Refuse layer ``sizes`` whose parameters alone would not fit in this
+    machine's memory (or overflow 64-bit offsets), before anything is
+    allocated.  Counted with Python's unbounded ints, so nothing wraps."""
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    need = n_params * np.dtype(dtype).itemsize
+    memory = _physical_memory()
+    if need >= 2**62 or (memory is not None and need > memory):
+        have = f"this machine has {_gib(memory)}" if memory else "more than 64-bit sizes allow"
+        raise ValueError(
+            f"{name} {list(sizes)} needs {n_params:,} parameters: {_gib(need)} of "
+            f"{np.dtype(dtype).name} for the parameters alone (training needs about 4 times "
+            f"that), but {have}")
+    return n_params
+
+
+def check_seed(name, seed, random_state=False):
+    """``seed`` if NumPy can seed a generator from it: None, an int >= 0,
+    a numpy Generator, BitGenerator or SeedSequence (and, with
+    ``random_state``, a legacy RandomState)."""
+    kinds = (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)
+    if random_state:
+        kinds += (np.random.RandomState,)
+    if seed is None or isinstance(seed, kinds):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be None, an int >= 0 or a numpy Generator, "
+                        f"got {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"{name} must be >= 0, got {seed}")
+    return seed
+
+
 def check_real(name, value, low=-np.inf, high=np.inf, low_open=False, high_open=False):
     """``value`` as a finite float in the interval from ``low`` to ``high``
     (each end closed unless ``*_open``)."""
@@ -78,7 +124,11 @@ def check_alpha(alpha):
 
 
 def _numeric(name, a):
-    a = np.asarray(a)
+    try:
+        a = np.asarray(a)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array: its rows have different "
+                         f"lengths ({e})") from None
     if a.dtype == object or not (
         np.issubdtype(a.dtype, np.floating)
         or np.issubdtype(a.dtype, np.integer)

@@ -12,8 +12,10 @@ from fastbp._validation import (
     check_alpha,
     check_dtype,
     check_layer_sizes,
+    check_network_size,
     check_real,
     check_sample_weight,
+    check_seed,
     check_X,
     check_Y,
 )
@@ -78,6 +80,8 @@ class MLP:
                  init="glorot_uniform", init_scale=0.5, dtype="float64", seed=None):
         sizes = check_layer_sizes("layer_sizes", layer_sizes, 2)
         n_hidden = len(sizes) - 2
+        if not isinstance(hidden, (str, list, tuple)):
+            raise TypeError(f"hidden must be an activation name or a list of them, got {hidden!r}")
         hidden_list = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
         if len(hidden_list) != n_hidden:
             raise ValueError(
@@ -85,7 +89,7 @@ class MLP:
             )
         codes = [_activation_code(h, HIDDEN_ACTIVATIONS, "hidden") for h in hidden_list]
         codes.append(_activation_code(output, OUTPUT_ACTIVATIONS, "output"))
-        if loss not in LOSSES:
+        if not isinstance(loss, str) or loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; expected one of {list(LOSSES)}")
         if loss == "cross_entropy" and output not in ("softmax", "sigmoid"):
             raise ValueError(
@@ -96,7 +100,7 @@ class MLP:
             raise ValueError(f"loss='poisson' needs output='exp', got output={output!r}")
         if output == "softmax" and sizes[-1] < 2:
             raise ValueError("a softmax output needs at least 2 units")
-        if init not in INITS:
+        if not isinstance(init, str) or init not in INITS:
             raise ValueError(f"unknown init {init!r}; expected one of {list(INITS)}")
         if init == "zeros" and n_hidden > 0:
             raise ValueError(
@@ -112,11 +116,12 @@ class MLP:
         self.init = init
         self.init_scale = float(init_scale)
         self.dtype = check_dtype(dtype)
+        check_network_size("layer_sizes", sizes, self.dtype)
         self._codes = codes
         self._topologies = {}
         self._lock = threading.Lock()
         self._set_params(np.zeros(self._topology.n_params, dtype=self.dtype))
-        self.initialize(seed)
+        self.initialize(check_seed("seed", seed))
 
     @property
     def _topology(self):

@@ -6,7 +6,7 @@ learning rate, when to stop); one compiled call runs all the epoch's steps.
 import numpy as np
 
 from fastbp._runner import Runner, train
-from fastbp._validation import check_alpha, check_bool, check_int
+from fastbp._validation import check_alpha, check_bool, check_int, check_seed
 from fastbp.callbacks import ProgressBar, as_callbacks
 from fastbp.history import History, TrainingDiverged
 from fastbp.optimizers import get_optimizer
@@ -103,6 +103,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
     batch = n if batch_size is None else min(check_int("batch_size", batch_size, 1), n)
     alpha = check_alpha(alpha)
     shuffle = check_bool("shuffle", shuffle)
+    seed = check_seed("seed", seed, random_state=True)
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     validate = None

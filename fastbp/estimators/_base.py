@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 
-from fastbp._validation import check_sample_weight
+from fastbp._validation import check_network_size, check_sample_weight
 from fastbp.estimators._data import dense_rows
 from fastbp.estimators._lbfgs import fit_lbfgs
 from fastbp.estimators._params import HIDDEN, check_params
@@ -217,6 +217,7 @@ class BaseMLP(BaseEstimator):
         otherwise, from the same random stream."""
         output, loss, self.out_activation_ = self._output()
         sizes = [X.shape[1], *hidden, Y.shape[1]]
+        check_network_size("hidden_layer_sizes (with the inputs and outputs)", sizes, X.dtype)
         net = MLP(sizes, hidden=HIDDEN[self.activation], output=output, loss=loss,
                   init="zeros" if not hidden else "uniform", dtype=X.dtype, seed=0)
         factor = 2.0 if self.activation == "logistic" else 6.0

@@ -1,0 +1,100 @@
+"""Issue 14: state that survives pickling, sizes refused before allocating,
+divergence caught from the outputs, extreme sample weights, and errors that
+name the argument."""
+import pickle
+
+import numpy as np
+import pytest
+
+import fastbp as fb
+from fastbp import _validation
+
+RNG = np.random.default_rng(0)
+X8 = RNG.normal(size=(8, 3))
+Y8 = RNG.integers(0, 2, 8)
+
+
+# --- 1. optimizer state through pickle -------------------------------------------------
+@pytest.mark.parametrize("make", [lambda: fb.Adam(lr=0.01), lambda: fb.SGD(0.1, momentum=0.9),
+                                  lambda: fb.RMSprop(0.01), lambda: fb.AdaGrad(0.1)])
+def test_pickle_then_fit_equals_fit_bit_for_bit(make):
+    net = fb.MLP([3, 4, 2], hidden="tanh", output="softmax", loss="cross_entropy", seed=0)
+    opt = make()
+    net.fit(X8, Y8, optimizer=opt, epochs=2, batch_size=4)
+    net2, opt2 = pickle.loads(pickle.dumps((net, opt)))
+    net.fit(X8, Y8, optimizer=opt, epochs=2, batch_size=4)
+    net2.fit(X8, Y8, optimizer=opt2, epochs=2, batch_size=4)
+    assert opt2.t == opt.t == 8
+    np.testing.assert_array_equal(net2.params, net.params)
+
+
+def test_an_optimizer_pickled_alone_starts_afresh_on_its_next_network():
+    net = fb.MLP([3, 2], output="softmax", loss="cross_entropy", init="zeros")
+    opt = fb.Adam(lr=0.01)
+    net.fit(X8, Y8, optimizer=opt, batch_size=1)
+    clone = pickle.loads(pickle.dumps(opt))
+    assert clone.t == opt.t  # the counters travel; the copy of the network is dropped
+    net.fit(X8, Y8, optimizer=clone, batch_size=1)
+    assert clone.t == 8  # restarted: it belonged to another network
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_an_estimator_pickled_between_partial_fits_trains_the_same(solver):
+    from fastbp.estimators import MLPClassifier
+
+    X = RNG.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    a = MLPClassifier(hidden_layer_sizes=(5,), solver=solver, random_state=0)
+    a.partial_fit(X, y, classes=[0, 1])
+    b = pickle.loads(pickle.dumps(a))
+    a.partial_fit(X, y)
+    b.partial_fit(X, y)
+    np.testing.assert_array_equal(b._net.params, a._net.params)
+
+
+# --- 6. sizes ----------------------------------------------------------------------------
+@pytest.mark.parametrize("sizes", [[10**6, 10**6], [10, 10**5, 10**5, 2], [2**31 - 1] * 5])
+def test_networks_too_large_are_refused_before_allocating(sizes, monkeypatch):
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 16 * 2**30)
+    with pytest.raises(ValueError, match=r"layer_sizes .* needs [\d,]+ parameters: .* GiB"):
+        fb.MLP(sizes)
+
+
+def test_the_size_check_counts_without_overflow(monkeypatch):
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: None)
+    # (2**31-1)*2**31 per layer: 64-bit arithmetic would wrap; Python's ints do not
+    with pytest.raises(ValueError, match="more than 64-bit sizes allow"):
+        fb.MLP([2**31 - 1] * 5)
+    assert _validation.check_network_size("s", [3, 2, 1], np.float32) == 11
+
+
+def test_the_estimators_refuse_huge_layers(monkeypatch):
+    from fastbp.estimators import MLPRegressor
+
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 16 * 2**30)
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        MLPRegressor(hidden_layer_sizes=(10**5, 10**5)).fit(np.ones((3, 2)), np.ones(3))
+
+
+# --- 7. messages that name the argument -----------------------------------------------------
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: fb.MLP([2, 1]).fit([[1, 2], [3]], [1, 2]), ValueError, "X must be a rectangular"),
+    (lambda: fb.MLP([2, 1], loss=["squared"]), ValueError, "unknown loss"),
+    (lambda: fb.MLP([2, 1], hidden=3), TypeError, "hidden must be"),
+    (lambda: fb.MLP([2, 1]).fit([[1, 2]], [1], callbacks=3), TypeError, "callbacks must be"),
+    (lambda: fb.MLP([2, 1], seed=-1), ValueError, "seed must be >= 0"),
+    (lambda: fb.MLP([2, 1], seed="abc"), TypeError, "seed must be None, an int"),
+    (lambda: fb.MLP([2, 1]).fit([[1, 2]], [1], seed=-1), ValueError, "seed must be >= 0"),
+    (lambda: fb.MLP([2, 1]).fit([[1, 2]], [1], seed=1.5), TypeError, "seed must be"),
+])
+def test_bad_arguments_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_seeds_numpy_accepts_still_work():
+    a = fb.MLP([2, 3, 1], seed=np.random.default_rng(5))
+    b = fb.MLP([2, 3, 1], seed=np.random.SeedSequence(5))
+    np.testing.assert_array_equal(a.params, b.params)
+    fb.MLP([2, 1]).fit([[1, 2]], [1], shuffle=True, seed=np.random.RandomState(0))
+    fb.MLP([2, 1]).fit([[1, 2]], [1], callbacks=iter([lambda e, logs: None]))
