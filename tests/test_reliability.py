@@ -98,3 +98,68 @@ def test_seeds_numpy_accepts_still_work():
     np.testing.assert_array_equal(a.params, b.params)
     fb.MLP([2, 1]).fit([[1, 2]], [1], shuffle=True, seed=np.random.RandomState(0))
     fb.MLP([2, 1]).fit([[1, 2]], [1], callbacks=iter([lambda e, logs: None]))
+
+
+# --- 3. divergence seen in the outputs --------------------------------------------------
+@pytest.mark.parametrize("optimizer", [fb.Adam, fb.RMSprop, fb.AdaGrad])
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_finite_parameters_with_non_finite_outputs_count_as_divergence(optimizer, epochs):
+    net = fb.MLP([3, 32, 2], hidden="relu", output="softmax", loss="cross_entropy",
+                 init="he_uniform", seed=0)
+    start = net.params.copy()
+    with pytest.raises(fb.TrainingDiverged, match="outputs on the training data") as info:
+        net.fit(X8, Y8, optimizer=optimizer(lr=1e300), epochs=epochs, batch_size=None)
+    assert info.value.epoch == 1 and info.value.step is None
+    np.testing.assert_array_equal(net.params, start)  # restored: outputs finite again
+    assert np.isfinite(net.forward(X8)).all()
+
+
+def test_the_restored_epoch_has_finite_outputs_with_on_divergence_stop():
+    net = fb.MLP([3, 8, 1], hidden="identity", output="identity", seed=0)
+    history = net.fit(X8, X8[:, :1], optimizer=fb.SGD(lr=1e-3), epochs=2, batch_size=None)
+    good = net.params.copy()
+    history = net.fit(X8, X8[:, :1], optimizer=fb.Adam(lr=1e150), epochs=5, batch_size=None,
+                      on_divergence="stop")
+    assert history.diverged is not None and history.epochs < 5
+    assert np.isfinite(net.forward(X8)).all()
+    assert history.epochs > 0 or np.array_equal(net.params, good)
+
+
+def test_the_bound_proves_ordinary_networks_finite_without_a_forward_pass(monkeypatch):
+    from fastbp import _guard, _kernels
+
+    net = fb.MLP([3, 5, 2], hidden="relu", output="softmax", loss="cross_entropy", seed=0)
+    guard = _guard.OutputGuard(net, X8, np.eye(2)[Y8], None)
+    assert guard.bounded()
+    calls = []
+    monkeypatch.setattr(_kernels.active(), "forward_dataset",
+                        lambda *a: calls.append(a), raising=False)
+    assert guard.finite() and not calls
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_forward_pass_decides_when_the_bound_cannot(dtype):
+    from fastbp import _guard
+
+    net = fb.MLP([3, 4, 1], hidden="identity", output="identity", dtype=dtype, seed=0)
+    huge = 1e30 if dtype == "float32" else 1e200
+    net.weights[0][...] = huge  # a bound of 3 * huge ...
+    net.weights[1][...] = 0     # ... but the output ignores that layer
+    X = X8.astype(dtype)
+    guard = _guard.OutputGuard(net, X, np.ascontiguousarray(X[:, :1]), None)
+    assert not guard.bounded() and guard.finite()
+    net.weights[1][...] = huge  # now it does not
+    assert not guard.finite()
+
+
+def test_sparse_input_is_guarded_too():
+    sp = pytest.importorskip("scipy.sparse")
+    net = fb.MLP([3, 32, 2], hidden="relu", output="softmax", loss="cross_entropy",
+                 init="he_uniform", seed=0)
+    from fastbp._runner import Runner, train
+
+    X = sp.csr_matrix(X8)
+    runner = Runner(net, X, np.eye(2)[Y8], fb.Adam(lr=1e300), 8)
+    with pytest.raises(fb.TrainingDiverged, match="outputs"):
+        train(runner, 2)
+    assert np.isfinite(net.forward(X8)).all()

@@ -6,8 +6,8 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 
+from fastbp._buffers import dense_rows
 from fastbp._validation import check_network_size, check_sample_weight
-from fastbp.estimators._data import dense_rows
 from fastbp.estimators._lbfgs import fit_lbfgs
 from fastbp.estimators._params import HIDDEN, check_params
 from fastbp.estimators._sklearn import (

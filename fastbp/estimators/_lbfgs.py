@@ -6,7 +6,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
-from fastbp.estimators._data import dense_rows
+from fastbp._buffers import dense_rows
 from fastbp.estimators._sklearn import ConvergenceWarning
 
 
