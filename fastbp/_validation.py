@@ -1,5 +1,6 @@
 """Checks of user input.  Everything a kernel trusts is checked here first, with
 errors that name the argument, what it was and what was expected."""
+import math
 import numbers
 import os
 
@@ -235,9 +236,37 @@ def check_Y(Y, n_samples, n_outputs, dtype, output, loss, name="Y"):
     return Y
 
 
-def check_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
+# sample weights whose largest is outside [2**-60, 2**60] are rescaled
+_WEIGHT_EXPONENTS = (-60, 60)
+
+
+def scale_weights(w, alpha=0.0):
+    """(``w`` times a power of two, ``alpha`` times the same power) so that the
+    largest weight is in [1, 2) when it was outside [2**-60, 2**60]; else
+    (w, alpha) unchanged.
+
+    Every loss fastbp computes is sum_i w_i loss_i / sum_i w_i, which a power
+    of two leaves exactly as it was, and alpha / sum_i w_i (the estimators' L2
+    term) too; but the sums no longer overflow (1e308) or underflow (5e-324)."""
+    if w is None:
+        return w, alpha
+    exponent = math.frexp(float(w.max()))[1] - 1  # largest weight = m 2**exponent, 1 <= m < 2
+    if _WEIGHT_EXPONENTS[0] <= exponent <= _WEIGHT_EXPONENTS[1]:
+        return w, alpha
+    try:
+        alpha = math.ldexp(alpha, -exponent)
+    except OverflowError:
+        raise ValueError(
+            f"sample_weight (largest {float(w.max())!r}) is so small that the L2 term "
+            f"alpha / sum(sample_weight) is infinite; multiply the weights by a constant") from None
+    with np.errstate(under="ignore"):  # the smallest weights may underflow to 0, as in sums
+        return np.ldexp(w, -exponent).astype(w.dtype, copy=False), alpha
+
+
+def check_sample_weight(sample_weight, n_samples, dtype, name="sample_weight", rescale=True):
     """None, or the weights as a C-contiguous (n_samples,) array of ``dtype``:
-    finite, >= 0, not all zero."""
+    finite, >= 0, not all zero; ``rescale``: by a power of two when they are
+    extreme (see scale_weights), which changes no loss."""
     if sample_weight is None:
         return None
     w = _numeric(name, sample_weight)
@@ -250,6 +279,6 @@ def check_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
     _finite(name, converted, w)
     if (converted < 0).any():
         raise ValueError(f"{name} must be >= 0, got a minimum of {converted.min()}")
-    if not converted.sum() > 0:
+    if not converted.max() > 0:
         raise ValueError(f"{name} sums to zero: at least one sample needs a positive weight")
-    return converted
+    return scale_weights(converted)[0] if rescale else converted

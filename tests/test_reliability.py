@@ -163,3 +163,50 @@ def test_sparse_input_is_guarded_too():
     with pytest.raises(fb.TrainingDiverged, match="outputs"):
         train(runner, 2)
     assert np.isfinite(net.forward(X8)).all()
+
+
+# --- 4. extreme sample weights ------------------------------------------------------------
+@pytest.mark.parametrize("dtype, big, tiny", [("float64", 1e308, 5e-324),
+                                              ("float32", 1e38, 1e-45)])
+def test_extreme_weights_train_as_their_rescaled_versions(dtype, big, tiny):
+    v = np.linspace(0.25, 1.0, 8)
+    for c in (big, tiny):
+        w = (v * c).astype(dtype)
+        k = np.frexp(w.max())[1] - 1
+        rescaled = np.ldexp(w, -k)  # exact: a power of two
+        nets = [fb.MLP([3, 4, 1], hidden="tanh", dtype=dtype, seed=0) for _ in range(2)]
+        histories = [net.fit(X8, X8[:, :1] > 0, optimizer=fb.Adam(0.01), epochs=3,
+                             batch_size=4, sample_weight=weights)
+                     for net, weights in zip(nets, (w, rescaled))]
+        np.testing.assert_array_equal(nets[0].params, nets[1].params)
+        assert histories[0].loss == histories[1].loss and histories[0].loss[-1] > 0
+        assert nets[0].loss(X8, X8[:, :1] > 0, sample_weight=w) == pytest.approx(
+            nets[1].loss(X8, X8[:, :1] > 0, sample_weight=rescaled), rel=1e-6)
+        assert np.isfinite(nets[0].loss(X8, X8[:, :1] > 0, sample_weight=w))
+
+
+def test_ordinary_weights_are_used_as_given():
+    from fastbp._validation import scale_weights
+
+    w = np.array([1e-3, 5.0, 1e17])
+    assert scale_weights(w, 0.5)[0] is w
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_the_estimators_rescale_alpha_with_the_weights(solver):
+    from fastbp.estimators import MLPRegressor
+
+    X = RNG.normal(size=(30, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    v = np.linspace(1.0, 1.9, 30)
+
+    def fit(alpha, w):
+        est = MLPRegressor(hidden_layer_sizes=(4,), solver=solver, alpha=alpha, max_iter=5,
+                           random_state=0)
+        with pytest.warns(Warning):  # not converged in 5 iterations
+            return est.fit(X, y, sample_weight=w)
+
+    # the L2 term is alpha / sum(w): scaling both by 2**-70 changes nothing
+    a, b = fit(1e-2, np.ldexp(v, 70)), fit(np.ldexp(1e-2, -70), v)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    assert a.loss_curve_ == b.loss_curve_ if solver == "adam" else a.loss_ == b.loss_

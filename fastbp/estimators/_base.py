@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fastbp._buffers import dense_rows
-from fastbp._validation import check_network_size, check_sample_weight
+from fastbp._validation import check_network_size, check_sample_weight, scale_weights
 from fastbp.estimators._lbfgs import fit_lbfgs
 from fastbp.estimators._params import HIDDEN, check_params
 from fastbp.estimators._sklearn import (
@@ -61,13 +61,13 @@ class BaseMLP(BaseEstimator):
             X = np.ascontiguousarray(X)  # the compiled loop reads C-ordered rows
         return X, y
 
-    def _sample_weight(self, sample_weight, n, dtype, name="sample_weight"):
+    def _sample_weight(self, sample_weight, n, dtype, name="sample_weight", rescale=True):
         if sample_weight is None:
             return None
         w = np.asarray(sample_weight)
         if w.ndim == 0:
             w = np.full(n, w)
-        return check_sample_weight(w, n, dtype, name)
+        return check_sample_weight(w, n, dtype, name, rescale)
 
     def _forward(self, X):
         """Output activations (n_samples, n_outputs) of validated X."""
@@ -183,13 +183,14 @@ class BaseMLP(BaseEstimator):
             self._load_coefs()
         net = self._net
         Y = net._check_Y(Y, X.shape[0], "y")
-        sw = self._sample_weight(sample_weight, X.shape[0], net.dtype)
-        sw = self._class_weights(y, sw, net.dtype)
+        sw = self._sample_weight(sample_weight, X.shape[0], net.dtype, rescale=False)
+        # extreme weights rescaled, alpha with them: alpha / sum(w) stays the same
+        sw, alpha = scale_weights(self._class_weights(y, sw, net.dtype), self.alpha)
         val = self._validation_set(validation, net.dtype)
         if self._stochastic:
-            fit_stochastic(self, X, Y, sw, val, incremental, rs)
+            fit_stochastic(self, X, Y, sw, alpha, val, incremental, rs)
         else:
-            fit_lbfgs(self, X, Y, sw)
+            fit_lbfgs(self, X, Y, sw, alpha)
         return self
 
     def _check_continuation(self, X, Y, hidden):

@@ -80,8 +80,9 @@ def batch_size(est, n, incremental=False):
     return min(est.batch_size, n)
 
 
-def fit_stochastic(est, X, Y, sw, val, incremental, rs):
-    """Epochs of the stochastic solver over checked X, Y (dense or sparse):
+def fit_stochastic(est, X, Y, sw, alpha, val, incremental, rs):
+    """Epochs of the stochastic solver over checked X, Y (dense or sparse),
+    weights ``sw`` and ``alpha`` (est.alpha, rescaled with them):
     max_iter of them, or one for partial_fit.  ``val`` is the validation
     set (X_val, Y_val, y_val, w_val) or None; with early stopping and no
     set given, scikit-learn's split is made here, from ``rs``."""
@@ -105,7 +106,7 @@ def fit_stochastic(est, X, Y, sw, val, incremental, rs):
             return est._score_validated(X_val, y_val, w_val)
     stopping = Stopping(est, score, mode == "adaptive")
     callbacks = [Bookkeeping(est, n), stopping, *as_callbacks(est.callbacks)]
-    runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), est.alpha, est.shuffle,
+    runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), alpha, est.shuffle,
                     rs, sw, l2_per_weight=True, loss_scale=est._loss_scale)
     est.n_iter_ = 0
     train(runner, 1 if incremental else est.max_iter, callbacks, validate)
