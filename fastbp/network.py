@@ -214,6 +214,7 @@ class MLP:
         state = self.__dict__.copy()
         del state["weights"], state["biases"]  # views: rebuilt from params
         del state["_lock"], state["_topologies"]  # rebuilt for the backend in use
+        state.pop("_trainer", None)  # a copy is not being trained
         state["_params"] = self._params.copy()
         return state
 
@@ -236,10 +237,22 @@ class MLP:
             raise RuntimeError(
                 f"{what}: this network is already being trained in another thread; "
                 "train a copy (net.copy()) to train in parallel")
+        self._trainer = threading.get_ident()
         try:
             yield
         finally:
+            self._trainer = None
             self._lock.release()
+
+    def _check_not_training(self, what):
+        """Refuse to read the parameters from another thread while a fit
+        updates them (it would see a mix of two steps); the training thread
+        itself (callbacks between epochs) reads a consistent state."""
+        trainer = getattr(self, "_trainer", None)
+        if trainer is not None and trainer != threading.get_ident():
+            raise RuntimeError(
+                f"{what}: this network is being trained in another thread, its parameters "
+                "change mid-call; evaluate a copy (net.copy()) or wait for fit to return")
 
     def __repr__(self):
         return (
@@ -262,6 +275,7 @@ class MLP:
 
     def forward(self, X):
         """Output activations, shape (n_samples, n_outputs)."""
+        self._check_not_training("forward")
         X = self._check_X(X)
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         acts = self._buffer(rows_per_pass(X.shape[0], self._topology.n_units))
@@ -272,6 +286,7 @@ class MLP:
         """Mean over the examples of the per-example loss (weighted:
         sum_i w_i loss_i / sum_i w_i), plus alpha/2 * sum_l ||W_l||^2 (biases
         are not penalized)."""
+        self._check_not_training("loss")
         alpha = check_alpha(alpha)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
@@ -290,6 +305,7 @@ class MLP:
     def gradients(self, X, Y, alpha=0.0, sample_weight=None):
         """The gradient of ``loss(X, Y, alpha, sample_weight)``: (list of dW,
         list of db), with the shapes of ``weights`` and ``biases``."""
+        self._check_not_training("gradients")
         alpha = check_alpha(alpha)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])

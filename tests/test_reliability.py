@@ -210,3 +210,46 @@ def test_the_estimators_rescale_alpha_with_the_weights(solver):
     a, b = fit(1e-2, np.ldexp(v, 70)), fit(np.ldexp(1e-2, -70), v)
     np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
     assert a.loss_curve_ == b.loss_curve_ if solver == "adam" else a.loss_ == b.loss_
+
+
+# --- 10. threads and determinism --------------------------------------------------------
+def test_forward_from_another_thread_during_fit_is_refused():
+    import threading
+
+    X = RNG.random((1000, 3))
+    net = fb.MLP([3, 2, 1], seed=0)
+    started, tried, seen = threading.Event(), threading.Event(), []
+
+    def callback(epoch, logs):
+        seen.append(net.forward(X[:2]))  # the training thread itself: a consistent state
+        started.set()
+        tried.wait(60)  # fit stays in progress until the other thread has tried
+
+    worker = threading.Thread(target=lambda: net.fit(X, X[:, :1], epochs=3, batch_size=1,
+                                                     callbacks=callback))
+    worker.start()
+    try:
+        assert started.wait(60)
+        with pytest.raises(RuntimeError, match="forward: this network is being trained"):
+            net.forward(X[:2])
+    finally:
+        tried.set()
+        worker.join()
+    assert len(seen) == 3
+    net.forward(X[:2])  # after fit: allowed again
+    pickle.loads(pickle.dumps(net)).forward(X[:2])
+
+
+def test_the_same_settings_give_the_same_bits_for_a_fixed_thread_count():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    X = RNG.normal(size=(2048, 64))
+    y = RNG.integers(0, 4, 2048)
+    results = []
+    with threadpoolctl.threadpool_limits(2):
+        for _ in range(2):
+            net = fb.MLP([64, 128, 4], hidden="relu", output="softmax", loss="cross_entropy",
+                         seed=0)
+            net.fit(X, y, optimizer=fb.Adam(1e-3), epochs=2, batch_size=256, shuffle=True,
+                    seed=1)
+            results.append(net.params)
+    np.testing.assert_array_equal(results[0], results[1])
