@@ -17,9 +17,9 @@ def make_optimizer(est):
     """A fresh optimizer for one fit (scikit-learn starts each fit afresh)."""
     lr = est.learning_rate_init
     if isinstance(est.solver, Optimizer):
-        opt = copy.deepcopy(est.solver)
-        opt.reset()
-        return opt
+        opt = copy.copy(est.solver)
+        opt.reset()  # before the deep copy: the network it last trained is not copied
+        return copy.deepcopy(opt)
     if est.solver == "sgd":
         return SGD(lr, momentum=est.momentum,
                    nesterov=est.nesterovs_momentum and est.momentum > 0, lr_in_velocity=True)
