@@ -99,6 +99,11 @@ def write(path, net, optimizer=None, history=None, metadata=None):
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".fastbp-", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file private (0600); a model file gets the
+        # permissions any new file of the user's would (0666 less the umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as f:
             np.savez(f, header=np.frombuffer(text.encode("utf-8"), dtype=np.uint8), **arrays)
         os.replace(tmp, path)

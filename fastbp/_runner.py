@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
+from fastbp._guard import OutputGuard
 from fastbp._kernels import Status
 from fastbp._regularization import Regularization
 from fastbp.callbacks import CallbackList
@@ -114,6 +115,7 @@ class Runner:
         self.n_steps = -(-n // batch_size)
         self.dropout_seed = self._dropout_seed(seed)
         self._plans = _Plans(self, X, Y, sample_weight, shuffle)
+        self._guard = OutputGuard(net, X, Y, sample_weight)
         self._dirty = False  # an epoch's updates are in params but not yet counted
         self._counters = None
 
@@ -193,6 +195,9 @@ class Runner:
         self._counters = opt._save(self.saved_state)
         self._dirty = True
         status, step, loss_sum, penalty_sum, updates = self._steps(rates)
+        outputs = status == Status.OK and not self._guard.finite()
+        if outputs:  # finite parameters whose outputs are not: diverged all the same
+            status, step = Status.PARAMS_NOT_FINITE, -1
         if status == Status.INTERRUPTED:
             opt.t += updates  # every update applied is whole: keep them
             self._dirty = False
@@ -202,10 +207,13 @@ class Runner:
         if status != Status.OK:
             self.recover()
             where = f"step {step + 1} of {self.n_steps}" if step >= 0 else "its last update"
+            if outputs:
+                where += " (the parameters stayed finite; the outputs on the training data did not)"
             raise TrainingDiverged(
-                f"training diverged in epoch {epoch}: the loss or the parameters became "
-                f"NaN or infinite at {where}. The network and optimizer were restored to "
-                f"where they were before that epoch. A smaller learning rate, a smaller "
+                f"training diverged in epoch {epoch}: the loss, the parameters or the "
+                f"network's outputs became NaN or infinite at {where}. The network and "
+                f"optimizer were restored to where they were before that epoch. A smaller "
+                f"learning rate, a smaller "
                 f"init scale or scaled inputs usually help.",
                 epoch, step + 1 if step >= 0 else None, None)
         opt.t += updates

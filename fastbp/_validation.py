@@ -1,6 +1,8 @@
 """Checks of user input.  Everything a kernel trusts is checked here first, with
 errors that name the argument, what it was and what was expected."""
+import math
 import numbers
+import os
 
 import numpy as np
 
@@ -56,6 +58,51 @@ def check_layer_sizes(name, sizes, min_layers):
     return [int(s) for s in sizes]
 
 
+def _physical_memory():
+    """Bytes of RAM on this machine, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _gib(n_bytes):
+    return f"{n_bytes / 2**30:,.1f} GiB"
+
+
+def check_network_size(name, sizes, dtype):
+    """Refuse layer ``sizes`` whose parameters alone would not fit in this
+    machine's memory (or overflow 64-bit offsets), before anything is
+    allocated.  Counted with Python's unbounded ints, so nothing wraps."""
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    need = n_params * np.dtype(dtype).itemsize
+    memory = _physical_memory()
+    if need >= 2**62 or (memory is not None and need > memory):
+        have = f"this machine has {_gib(memory)}" if memory else "more than 64-bit sizes allow"
+        raise ValueError(
+            f"{name} {list(sizes)} needs {n_params:,} parameters: {_gib(need)} of "
+            f"{np.dtype(dtype).name} for the parameters alone (training needs about 4 times "
+            f"that), but {have}")
+    return n_params
+
+
+def check_seed(name, seed, random_state=False):
+    """``seed`` if NumPy can seed a generator from it: None, an int >= 0,
+    a numpy Generator, BitGenerator or SeedSequence (and, with
+    ``random_state``, a legacy RandomState)."""
+    kinds = (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)
+    if random_state:
+        kinds += (np.random.RandomState,)
+    if seed is None or isinstance(seed, kinds):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be None, an int >= 0 or a numpy Generator, "
+                        f"got {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"{name} must be >= 0, got {seed}")
+    return seed
+
+
 def check_real(name, value, low=-np.inf, high=np.inf, low_open=False, high_open=False):
     """``value`` as a finite float in the interval from ``low`` to ``high``
     (each end closed unless ``*_open``)."""
@@ -78,7 +125,11 @@ def check_alpha(alpha):
 
 
 def _numeric(name, a):
-    a = np.asarray(a)
+    try:
+        a = np.asarray(a)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array: its rows have different "
+                         f"lengths ({e})") from None
     if a.dtype == object or not (
         np.issubdtype(a.dtype, np.floating)
         or np.issubdtype(a.dtype, np.integer)
@@ -185,9 +236,37 @@ def check_Y(Y, n_samples, n_outputs, dtype, output, loss, name="Y"):
     return Y
 
 
-def check_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
+# sample weights whose largest is outside [2**-60, 2**60] are rescaled
+_WEIGHT_EXPONENTS = (-60, 60)
+
+
+def scale_weights(w, alpha=0.0):
+    """(``w`` times a power of two, ``alpha`` times the same power) so that the
+    largest weight is in [1, 2) when it was outside [2**-60, 2**60]; else
+    (w, alpha) unchanged.
+
+    Every loss fastbp computes is sum_i w_i loss_i / sum_i w_i, which a power
+    of two leaves exactly as it was, and alpha / sum_i w_i (the estimators' L2
+    term) too; but the sums no longer overflow (1e308) or underflow (5e-324)."""
+    if w is None:
+        return w, alpha
+    exponent = math.frexp(float(w.max()))[1] - 1  # largest weight = m 2**exponent, 1 <= m < 2
+    if _WEIGHT_EXPONENTS[0] <= exponent <= _WEIGHT_EXPONENTS[1]:
+        return w, alpha
+    try:
+        alpha = math.ldexp(alpha, -exponent)
+    except OverflowError:
+        raise ValueError(
+            f"sample_weight (largest {float(w.max())!r}) is so small that the L2 term "
+            f"alpha / sum(sample_weight) is infinite; multiply the weights by a constant") from None
+    with np.errstate(under="ignore"):  # the smallest weights may underflow to 0, as in sums
+        return np.ldexp(w, -exponent).astype(w.dtype, copy=False), alpha
+
+
+def check_sample_weight(sample_weight, n_samples, dtype, name="sample_weight", rescale=True):
     """None, or the weights as a C-contiguous (n_samples,) array of ``dtype``:
-    finite, >= 0, not all zero."""
+    finite, >= 0, not all zero; ``rescale``: by a power of two when they are
+    extreme (see scale_weights), which changes no loss."""
     if sample_weight is None:
         return None
     w = _numeric(name, sample_weight)
@@ -200,6 +279,6 @@ def check_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
     _finite(name, converted, w)
     if (converted < 0).any():
         raise ValueError(f"{name} must be >= 0, got a minimum of {converted.min()}")
-    if not converted.sum() > 0:
+    if not converted.max() > 0:
         raise ValueError(f"{name} sums to zero: at least one sample needs a positive weight")
-    return converted
+    return scale_weights(converted)[0] if rescale else converted

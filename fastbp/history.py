@@ -6,8 +6,10 @@ Imports nothing else from fastbp, so every module can use it.
 __all__ = ["History", "TrainingDiverged"]
 
 
-class TrainingDiverged(FloatingPointError):
-    """The loss or the parameters became NaN or infinite during fit.
+class TrainingDiverged(FloatingPointError, ValueError):
+    """The loss, the parameters or the network's outputs became NaN or
+    infinite during fit.  A FloatingPointError and, as scikit-learn reports
+    divergence, a ValueError.
 
     Attributes
     ----------

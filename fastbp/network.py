@@ -13,8 +13,10 @@ from fastbp._validation import (
     check_alpha,
     check_dtype,
     check_layer_sizes,
+    check_network_size,
     check_real,
     check_sample_weight,
+    check_seed,
     check_X,
     check_Y,
 )
@@ -75,6 +77,8 @@ class MLP:
                  init="glorot_uniform", init_scale=0.5, dtype="float64", seed=None):
         sizes = check_layer_sizes("layer_sizes", layer_sizes, 2)
         n_hidden = len(sizes) - 2
+        if not isinstance(hidden, (str, list, tuple)):
+            raise TypeError(f"hidden must be an activation name or a list of them, got {hidden!r}")
         hidden_list = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
         if len(hidden_list) != n_hidden:
             raise ValueError(
@@ -83,7 +87,7 @@ class MLP:
         units = [parse_unit(h, HIDDEN_ACTIVATIONS, "hidden") for h in hidden_list]
         units.append(parse_unit(output, OUTPUT_ACTIVATIONS, "output"))
         hidden_list = [name for name, _, _ in units[:-1]]
-        if loss not in LOSSES:
+        if not isinstance(loss, str) or loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; expected one of {list(LOSSES)}")
         if loss == "cross_entropy" and output not in ("softmax", "sigmoid"):
             raise ValueError(
@@ -94,7 +98,7 @@ class MLP:
             raise ValueError(f"loss='poisson' needs output='exp', got output={output!r}")
         if output == "softmax" and sizes[-1] < 2:
             raise ValueError("a softmax output needs at least 2 units")
-        if init not in INITS:
+        if not isinstance(init, str) or init not in INITS:
             raise ValueError(f"unknown init {init!r}; expected one of {list(INITS)}")
         if init == "zeros" and n_hidden > 0:
             raise ValueError(
@@ -110,12 +114,13 @@ class MLP:
         self.init = init
         self.init_scale = float(init_scale)
         self.dtype = check_dtype(dtype)
+        check_network_size("layer_sizes", sizes, self.dtype)
         self._codes = [code for _, code, _ in units]
         self._unit_params = [param for _, _, param in units]
         self._topologies = {}
         self._lock = threading.Lock()
         self._set_params(np.zeros(self._topology.n_params, dtype=self.dtype))
-        self.initialize(seed)
+        self.initialize(check_seed("seed", seed))
 
     @property
     def _topology(self):
@@ -208,6 +213,7 @@ class MLP:
         state = self.__dict__.copy()
         del state["weights"], state["biases"]  # views: rebuilt from params
         del state["_lock"], state["_topologies"]  # rebuilt for the backend in use
+        state.pop("_trainer", None)  # a copy is not being trained
         state["_params"] = self._params.copy()
         return state
 
@@ -231,10 +237,22 @@ class MLP:
             raise RuntimeError(
                 f"{what}: this network is already being trained in another thread; "
                 "train a copy (net.copy()) to train in parallel")
+        self._trainer = threading.get_ident()
         try:
             yield
         finally:
+            self._trainer = None
             self._lock.release()
+
+    def _check_not_training(self, what):
+        """Refuse to read the parameters from another thread while a fit
+        updates them (it would see a mix of two steps); the training thread
+        itself (callbacks between epochs) reads a consistent state."""
+        trainer = getattr(self, "_trainer", None)
+        if trainer is not None and trainer != threading.get_ident():
+            raise RuntimeError(
+                f"{what}: this network is being trained in another thread, its parameters "
+                "change mid-call; evaluate a copy (net.copy()) or wait for fit to return")
 
     def __repr__(self):
         return (
@@ -260,6 +278,7 @@ class MLP:
 
     def forward(self, X):
         """Output activations, shape (n_samples, n_outputs)."""
+        self._check_not_training("forward")
         X = self._check_X(X)
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         acts = self._buffer(rows_per_pass(X.shape[0], self._topology.n_units))
@@ -270,6 +289,7 @@ class MLP:
         """Mean over the examples of the per-example loss (weighted:
         sum_i w_i loss_i / sum_i w_i), plus alpha/2 * sum_l ||W_l||^2 and
         l1 * sum_l |W_l| (biases are not penalized).  Never drops units."""
+        self._check_not_training("loss")
         alpha = check_alpha(alpha)
         l1 = check_real("l1", l1, 0.0)
         X = self._check_X(X)
@@ -292,6 +312,7 @@ class MLP:
     def gradients(self, X, Y, alpha=0.0, sample_weight=None):
         """The gradient of ``loss(X, Y, alpha, sample_weight)``: (list of dW,
         list of db), with the shapes of ``weights`` and ``biases``."""
+        self._check_not_training("gradients")
         alpha = check_alpha(alpha)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])

@@ -82,9 +82,18 @@ class Optimizer:
             np.copyto(s, b)
 
     def __getstate__(self):
+        # A weak reference does not pickle: the owner itself goes into the
+        # pickle (pickled with it, e.g. an estimator's network and optimizer,
+        # it is one object again on load, so training resumes exactly; alone,
+        # the copy is dropped on load and the next fit starts afresh).
         state = self.__dict__.copy()
-        state["_owner"] = None  # a weak reference does not pickle
+        state["_owner"] = self._owner() if self._owner is not None else None
         return state
+
+    def __setstate__(self, state):
+        owner = state.pop("_owner", None)
+        self.__dict__.update(state)
+        self._owner = weakref.ref(owner) if owner is not None else None
 
     # --- the kernel's view --------------------------------------------------
     @property

@@ -24,12 +24,16 @@ consistent model of a format version this fastbp reads raises
 """
 import json
 import os
+import struct
 import zipfile
+import zlib
 from typing import NamedTuple
 
 import numpy as np
 
+from fastbp._archive import Archive, ArchiveError
 from fastbp._modelfile import FORMAT, FORMAT_VERSION, OPTIMIZERS, SCHEDULES, WRAPPERS, write
+from fastbp._validation import check_dtype, check_layer_sizes
 from fastbp._version import __version__
 from fastbp.history import History
 from fastbp.network import MLP
@@ -41,6 +45,7 @@ __all__ = ["save", "load", "load_checkpoint", "Checkpoint", "ModelFileError",
 # Deeper nesting of Scaled and Warmup is no schedule anyone builds, only a
 # file made to exhaust the recursion.
 MAX_NESTING = 16
+_MAX_COUNT = 2**53  # update and epoch counters: exact in a float64, far beyond any training
 
 
 class ModelFileError(ValueError):
@@ -80,26 +85,31 @@ def save(path, net, optimizer=None, history=None, metadata=None):
 
 
 # --- reading -----------------------------------------------------------------------
-def _read_arrays(path):
-    """Every member of the archive, or ModelFileError if it cannot be read."""
+def _open(path):
+    """The file's Archive, or ModelFileError if it is not one."""
     with open(path, "rb") as f:  # a missing file raises FileNotFoundError as usual
         magic = f.read(4)
     if magic != b"PK\x03\x04":  # np.load would try other formats, even a pickle
         raise ModelFileError(f"{path} is not a fastbp model file: not a .npz (zip) archive"
                              + (" (it is empty)" if not magic else ""))
+    return Archive(path)
+
+
+def _read_header(archive, path):
+    if "header" not in archive.names:
+        raise ModelFileError(f"{path} is a .npz archive but not a fastbp model file (no header)")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, KeyError) as e:
-        if (isinstance(e, OSError) and not isinstance(e, zipfile.BadZipFile)
-                and not os.path.isfile(path)):
-            raise  # a missing or unreadable file is an OSError as usual
-        raise ModelFileError(
-            f"{path} is not a readable fastbp model file (truncated, corrupted or another "
-            f"format): {type(e).__name__}: {e}"
-        ) from e
-    except Exception as e:  # zlib and struct errors from a mangled archive
-        raise ModelFileError(f"{path} is corrupted: {type(e).__name__}: {e}") from e
+        text = archive.header_bytes("header").decode("utf-8")
+    except ArchiveError as e:
+        raise ModelFileError(f"{path} is not a readable fastbp model file: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ModelFileError(f"the header is not valid JSON ({e})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ModelFileError(f"the header is not valid JSON ({e})") from None
+    except RecursionError:
+        raise ModelFileError("the header is nested too deeply to be a model file") from None
 
 
 def _field(mapping, key, kind, where):
@@ -139,15 +149,11 @@ def _schedule_from_json(entry, depth=0):
     return _build(SCHEDULES, {"class": name, "params": rest}, "schedule", schedule=inner)
 
 
-def _check_array(arrays, name, shape, dtype):
-    if name not in arrays:
-        raise ModelFileError(f"the file has no {name!r} array")
-    a = arrays[name]
-    if a.shape != tuple(shape) or a.dtype != dtype:
-        raise ModelFileError(
-            f"array {name!r} has shape {a.shape} and dtype {a.dtype}, "
-            f"expected {tuple(shape)} and {dtype}"
-        )
+def _check_array(archive, name, shape, dtype):
+    try:
+        a = archive.read(name, shape, dtype)
+    except ArchiveError as e:
+        raise ModelFileError(str(e)) from None
     if not np.isfinite(a).all():
         raise ModelFileError(f"array {name!r} contains NaN or infinity")
     return a
@@ -163,16 +169,32 @@ def load_checkpoint(path):
     UnsupportedFormatError
         The file's format version is newer than this fastbp reads.
     """
-    path = os.fspath(path)
+    path = os.fsdecode(os.fspath(path))
     try:
-        return _load(path)
+        with _open(path) as archive:
+            return _load(archive, path)
     except ModelFileError as e:
         if path in str(e):
             raise
         raise type(e)(f"{path}: {e}") from e.__cause__
+    except ArchiveError as e:
+        raise ModelFileError(f"{path} is not a readable fastbp model file: {e}") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: the header is nested too deeply to be a model "
+                             f"file") from None
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        if not isinstance(e, (zipfile.BadZipFile, zlib.error)) and not os.path.isfile(path):
+            raise  # a missing or unreadable file is an OSError as usual
+        raise ModelFileError(
+            f"{path} is not a readable fastbp model file (truncated, corrupted or another "
+            f"format): {type(e).__name__}: {e}") from e
+    except Exception as e:  # zlib and struct errors from a mangled archive
+        if isinstance(e, (TypeError, ValueError)) and not isinstance(e, struct.error):
+            raise
+        raise ModelFileError(f"{path} is corrupted: {type(e).__name__}: {e}") from e
 
 
-def _optimizer_from_json(entry, arrays, net):
+def _optimizer_from_json(entry, archive, net):
     """The optimizer the header's entry describes, with its state from
     ``arrays``, bound to ``net`` so its next fit continues instead of resetting."""
     lr = _schedule_from_json(_field(entry, "lr", dict, "optimizer "))
@@ -182,13 +204,19 @@ def _optimizer_from_json(entry, arrays, net):
     n_state = _field(entry, "n_state", int, "optimizer ")
     # state vectors exist once the optimizer has run (then t > 0), or not at all
     fresh = n_state == 0 and t == 0 and epochs == 0
-    if t < 0 or epochs < 0 or not (fresh or n_state == optimizer.n_state):
+    if not (0 <= t < _MAX_COUNT and 0 <= epochs < _MAX_COUNT) or not (
+            fresh or n_state == optimizer.n_state):
         raise ModelFileError(f"inconsistent optimizer counters t={t}, epochs={epochs} "
                              f"with {n_state} state vectors ({optimizer.n_state} expected)")
     optimizer._bind(net, net.n_params, net.dtype)
     for i, s in enumerate(optimizer._state[:n_state]):
-        np.copyto(s, _check_array(arrays, f"optimizer_state_{i}", (net.n_params,), net.dtype))
+        np.copyto(s, _check_array(archive, f"optimizer_state_{i}", (net.n_params,), net.dtype))
     optimizer.t, optimizer.epochs = t, epochs
+    with np.errstate(all="ignore"):
+        rate = np.asarray(optimizer.rates(1), dtype=np.float64)
+    if not (np.isfinite(rate).all() and (rate >= 0).all()):
+        raise ModelFileError(f"the optimizer's learning rate schedule {optimizer.lr!r} gives "
+                             f"{rate.ravel()[0]!r} at update {t}: not a finite rate >= 0")
     return optimizer
 
 
@@ -202,14 +230,8 @@ def _history_from_json(entry):
     return history
 
 
-def _load(path):
-    arrays = _read_arrays(path)
-    if "header" not in arrays or arrays["header"].dtype != np.uint8 or arrays["header"].ndim != 1:
-        raise ModelFileError(f"{path} is a .npz archive but not a fastbp model file (no header)")
-    try:
-        header = json.loads(arrays["header"].tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelFileError(f"the header is not valid JSON ({e})") from None
+def _load(archive, path):
+    header = _read_header(archive, path)
     found = header.get("format") if isinstance(header, dict) else None
     if found != FORMAT:
         raise ModelFileError(f"not a fastbp model file: its header names format {found!r}, "
@@ -225,15 +247,16 @@ def _load(path):
         raise ModelFileError(f"invalid format version {version}")
 
     model = _field(header, "model", dict, "")
+    _check_declared_size(archive, model)
     try:
         net = MLP(**model, seed=0)
     except (TypeError, ValueError) as e:
-        raise ModelFileError(f"invalid model description {model}: {e}") from None
-    net.params = _check_array(arrays, "params", (net.n_params,), net.dtype)
+        raise ModelFileError(f"invalid model description {_short(model)}: {e}") from None
+    net.params = _check_array(archive, "params", (net.n_params,), net.dtype)
 
     optimizer = None
     if header.get("optimizer") is not None:
-        optimizer = _optimizer_from_json(header["optimizer"], arrays, net)
+        optimizer = _optimizer_from_json(header["optimizer"], archive, net)
     history = None
     if header.get("history") is not None:
         history = _history_from_json(header["history"])
@@ -241,6 +264,30 @@ def _load(path):
     if metadata is not None and not isinstance(metadata, dict):
         raise ModelFileError(f"metadata must be a JSON object, got {type(metadata).__name__}")
     return Checkpoint(net, optimizer, history, metadata)
+
+
+def _short(value, limit=300):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _check_declared_size(archive, model):
+    """Compare the parameter count the model's layer sizes imply with the
+    'params' array's own header, before a network of that size is built."""
+    try:
+        sizes = check_layer_sizes("layer_sizes", model.get("layer_sizes"), 2)
+        dtype = check_dtype(model.get("dtype", "float64"))
+    except (TypeError, ValueError):
+        return  # MLP(**model) names the problem
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    try:
+        shape, found = archive.declared("params")
+    except ArchiveError as e:
+        raise ModelFileError(str(e)) from None
+    if shape != (n_params,) or found != dtype:
+        raise ModelFileError(
+            f"array 'params' has shape {shape} and dtype {found}, expected ({n_params},) and "
+            f"{dtype} for layer_sizes {_short(sizes)}")
 
 
 def load(path):

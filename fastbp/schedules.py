@@ -118,6 +118,8 @@ class Scaled(Schedule):
         scale = positive("scale", scale)
         if isinstance(schedule, Scaled):
             schedule, scale = schedule.schedule, scale * schedule.scale
+            if not scale < float("inf"):
+                raise ValueError(f"scale {scale} of the nested Scaled schedules is not finite")
         self.schedule, self.scale = schedule, scale
         self.per = schedule.per
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from fastbp._regularization import Regularization
 from fastbp._runner import Runner, train
-from fastbp._validation import check_alpha, check_bool, check_int
+from fastbp._validation import check_alpha, check_bool, check_int, check_seed
 from fastbp.callbacks import ProgressBar, as_callbacks
 from fastbp.history import History, TrainingDiverged
 from fastbp.optimizers import get_optimizer
@@ -152,6 +152,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
                       stacklevel=3)  # the user's net.fit call
     reg = Regularization.for_fit(net, l1, clip_norm, clip_value, dropout, input_dropout)
     shuffle = check_bool("shuffle", shuffle)
+    seed = check_seed("seed", seed, random_state=True)
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     validate = None

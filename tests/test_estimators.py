@@ -161,7 +161,7 @@ def test_partial_fit_errors(iris):
         MLPClassifier().partial_fit(X, y)
     clf = MLPClassifier(hidden_layer_sizes=(3,)).partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
     clf.partial_fit(X, y)  # classes seen later are fine
-    with pytest.raises(ValueError, match="not in self.classes_"):
+    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
         clf.partial_fit(X, y + 5)
     with pytest.raises(ValueError, match="early_stopping"):
         MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])

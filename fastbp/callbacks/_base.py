@@ -55,6 +55,11 @@ def as_callbacks(callbacks):
         return []
     if callable(callbacks) or hasattr(callbacks, "on_epoch_end"):
         callbacks = [callbacks]
+    try:
+        callbacks = list(callbacks)
+    except TypeError:
+        raise TypeError(f"callbacks must be a callback, a list of them or None, "
+                        f"got {callbacks!r} ({type(callbacks).__name__})") from None
     out = []
     for cb in callbacks:
         if isinstance(cb, Callback):

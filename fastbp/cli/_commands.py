@@ -6,6 +6,8 @@ import csv
 import json
 import os
 import sys
+import warnings
+import zipfile
 
 import numpy as np
 
@@ -258,7 +260,10 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        # every problem is reported in one line below: no numpy warnings on stderr
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return COMMANDS[args.command](args)
     except CLIError as e:
         print(f"fastbp {args.command}: error: {e}", file=sys.stderr)
         return 2
@@ -266,9 +271,13 @@ def main(argv=None):
         # the reader closed the pipe (``fastbp ... | head``): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (ValueError, TypeError, OSError, ImportError, fb.TrainingDiverged) as e:
+    except (ValueError, TypeError, OSError, ImportError, csv.Error, EOFError,
+            zipfile.BadZipFile) as e:
         print(f"fastbp {args.command}: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"fastbp {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # never a traceback: one line, and what it was
+        print(f"fastbp {args.command}: error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1

@@ -159,7 +159,8 @@ def _add_train_training(g):
 
 def _add_train_output(g):
     g.add_argument("-o", "--model", default="model.npz", metavar="PATH",
-                   help="where to save the model (default: %(default)s)")
+                   help="where to save the model; an existing file is overwritten "
+                        "(default: %(default)s)")
     g.add_argument("--log", metavar="CSV", help="write the loss of every epoch to this CSV file")
     g.add_argument("--plot", metavar="PNG",
                    help="write the loss curve to this PNG (needs matplotlib)")
@@ -180,7 +181,8 @@ def _add_predict(sub):
         "columns are looked up by name; other columns are ignored) and write a CSV with a "
         "'prediction' column: the class label, or the target value.")
     _model_and_data(predict, "a .csv or .npz file with the model's features")
-    predict.add_argument("-o", "--output", metavar="CSV", help="where to write (default: stdout)")
+    predict.add_argument("-o", "--output", metavar="CSV",
+                         help="where to write; an existing file is overwritten (default: stdout)")
     predict.add_argument("--proba", action="store_true",
                          help="classification: also write a probability column per class")
 
@@ -219,7 +221,8 @@ def _add_descent(sub):
     descent.add_argument("--fps", type=positive_int, default=20,
                          help="frames per second of a GIF (default: 20)")
     descent.add_argument("-o", "--output", default="descent.png", metavar="PATH",
-                         help="a .png (or other image) or an animated .gif (default: %(default)s)")
+                         help="a .png (or other image) or an animated .gif; an existing file "
+                              "is overwritten (default: %(default)s)")
 
 
 EPILOG_TRACE = """\

@@ -40,7 +40,7 @@ def read_table(path):
     path = os.fspath(path)
     if path.endswith(".npz"):
         return _read_npz(path)
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:  # (a byte-order mark is dropped)
         rows = list(csv.reader(f))
     if not rows or not rows[0]:
         raise TableError(f"{path} is empty: expected a header row of column names, then data rows")
@@ -153,13 +153,14 @@ class Preprocessing:
             X, y_stats = X[rows], y[rows]
         else:
             y_stats = y
-        mean, scale = X.mean(axis=0), X.std(axis=0)
+        mean, scale = _mean_std(X)
         scale[scale == 0] = 1.0  # a constant feature stays constant (0 after centring)
         if not standardize:
             mean, scale = np.zeros_like(mean), np.ones_like(scale)
         y_mean = y_scale = None
         if task == "regression":
-            y_mean, y_scale = float(y_stats.mean()), float(y_stats.std() or 1.0)
+            y_mean, y_scale = (float(v[0]) for v in _mean_std(y_stats[:, None]))
+            y_scale = y_scale or 1.0
         return cls(features=features, target=target, task=task, classes=classes,
                    x_mean=mean.tolist(), x_scale=scale.tolist(), y_mean=y_mean, y_scale=y_scale)
 
@@ -171,6 +172,7 @@ class Preprocessing:
         missing = [k for k in cls.KEYS if k not in fields]
         if missing:
             raise TableError(f"{path}: the model's preprocessing metadata lacks {missing}")
+        _check_fields(fields, path)
         return cls(**fields)
 
     def to_metadata(self):
@@ -183,7 +185,7 @@ class Preprocessing:
     def X(self, columns, path="data"):
         """Standardized features from ``columns``."""
         X = _features(columns, self.features, path)
-        return (X - np.asarray(self.x_mean)) / np.asarray(self.x_scale)
+        return _finite((X - np.asarray(self.x_mean)) / np.asarray(self.x_scale), "features", path)
 
     def y(self, columns, path="data", one_hot=False):
         """Encoded targets from ``columns``: class indices (or with ``one_hot``
@@ -193,7 +195,7 @@ class Preprocessing:
         if self.task == "regression":
             if y.dtype.kind != "f":
                 raise TableError(f"{path}: target column {self.target!r} must be numeric")
-            return (y - self.y_mean) / self.y_scale
+            return _finite((y - self.y_mean) / self.y_scale, f"target {self.target!r}", path)
         labels = [_json_label(v) for v in y]
         index = {c: i for i, c in enumerate(self.classes)}
         unknown = sorted({repr(v) for v in labels if v not in index})
@@ -208,6 +210,45 @@ class Preprocessing:
         if self.task == "classification":
             return [self.classes[i] for i in outputs.argmax(axis=1)]
         return (outputs[:, 0] * self.y_scale + self.y_mean).tolist()
+
+
+def _check_fields(fields, path):
+    """The types a model's preprocessing metadata must have (a hand-edited or
+    hostile file may hold anything)."""
+    def is_list(v, kind):
+        return isinstance(v, list) and all(isinstance(x, kind) for x in v)
+
+    numbers = (int, float)
+    ok = (is_list(fields["features"], str) and fields["features"]
+          and isinstance(fields["target"], str)
+          and fields["task"] in ("classification", "regression")
+          and is_list(fields["x_mean"], numbers) and is_list(fields["x_scale"], numbers)
+          and len(fields["x_mean"]) == len(fields["x_scale"]) == len(fields["features"]))
+    if ok and fields["task"] == "classification":
+        ok = is_list(fields["classes"], (str, int, float)) and len(fields["classes"]) >= 2
+    elif ok:
+        ok = isinstance(fields["y_mean"], numbers) and isinstance(fields["y_scale"], numbers)
+    if not ok:
+        raise TableError(f"{path}: the model's preprocessing metadata is malformed (features, "
+                         f"classes, scaling): it was not written by fastbp train")
+
+
+def _mean_std(a):
+    """Per-column mean and standard deviation of ``a``, computed on ``a``
+    divided by its largest magnitude so that finite values near 1e308 do not
+    overflow the sums."""
+    top = np.abs(a).max(axis=0)
+    top[top == 0] = 1.0
+    scaled = a / top
+    return scaled.mean(axis=0) * top, scaled.std(axis=0) * top
+
+
+def _finite(a, what, path):
+    """``a`` (standardized values) when all finite, else a TableError."""
+    if not np.isfinite(a).all():
+        raise TableError(f"{path}: the {what} values are too large or too spread out to "
+                         f"standardize in float64; rescale them (or use --no-standardize)")
+    return a
 
 
 def _features(columns, names, path):

@@ -6,10 +6,10 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 
-from fastbp._validation import check_sample_weight
-from fastbp.estimators._data import dense_rows
+from fastbp._buffers import dense_rows
+from fastbp._validation import check_network_size, check_sample_weight, scale_weights
 from fastbp.estimators._lbfgs import fit_lbfgs
-from fastbp.estimators._params import check_params, hidden_unit
+from fastbp.estimators._params import OUT_ACTIVATIONS, check_params, hidden_unit
 from fastbp.estimators._sklearn import (
     BaseEstimator,
     check_is_fitted,
@@ -46,7 +46,7 @@ class BaseMLP(BaseEstimator):
         """X (and y) through scikit-learn's validation: float64 or float32
         (or the network's dtype once there is one), CSR/CSC kept sparse."""
         if not reset:
-            dtype = self._net.dtype
+            dtype = self._network().dtype
         elif self.dtype is not None:
             dtype = np.dtype(self.dtype)
         else:
@@ -61,13 +61,13 @@ class BaseMLP(BaseEstimator):
             X = np.ascontiguousarray(X)  # the compiled loop reads C-ordered rows
         return X, y
 
-    def _sample_weight(self, sample_weight, n, dtype, name="sample_weight"):
+    def _sample_weight(self, sample_weight, n, dtype, name="sample_weight", rescale=True):
         if sample_weight is None:
             return None
         w = np.asarray(sample_weight)
         if w.ndim == 0:
             w = np.full(n, w)
-        return check_sample_weight(w, n, dtype, name)
+        return check_sample_weight(w, n, dtype, name, rescale)
 
     def _forward(self, X):
         """Output activations (n_samples, n_outputs) of validated X."""
@@ -79,11 +79,31 @@ class BaseMLP(BaseEstimator):
         return out
 
     # --- coefs_/intercepts_ as views of the network's parameters -------------
+    def _network(self):
+        """The fastbp network; built from fitted attributes set by hand
+        (coefs_, intercepts_, out_activation_ as scikit-learn names them) when
+        the estimator was never fitted, as scikit-learn's own tests do."""
+        if "_net" not in self.__dict__:
+            check_is_fitted(self, ["coefs_", "intercepts_", "out_activation_"])
+            coefs = [np.asarray(c) for c in self.coefs_]
+            sizes = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
+            output, loss = OUT_ACTIVATIONS[self.out_activation_]
+            dtype = np.float32 if coefs[0].dtype == np.float32 else np.float64
+            self._net = MLP(sizes, hidden=hidden_unit(self.activation), output=output, loss=loss,
+                            init="zeros" if len(sizes) == 2 else "uniform", dtype=dtype, seed=0)
+            self._loss_scale = sizes[-1] if loss == "squared" else 1
+            self.n_layers_, self.n_outputs_ = len(sizes), sizes[-1]
+            self.__dict__.setdefault("n_iter_", 0)
+            self.__dict__.setdefault("t_", 0)
+            self._load_coefs()
+            self._best_params = self._net.params.copy()
+        return self._net
+
     def _load_coefs(self):
         """Honour arrays a user assigned to coefs_/intercepts_ (scikit-learn
         users set them before a warm-started fit): copy them into the network
         and make the attributes views of its parameters again."""
-        net = self._net
+        net = self._network()
         for name, views in (("coefs_", net.weights), ("intercepts_", net.biases)):
             arrays = getattr(self, name)
             if len(arrays) != len(views):
@@ -183,13 +203,14 @@ class BaseMLP(BaseEstimator):
             self._load_coefs()
         net = self._net
         Y = net._check_Y(Y, X.shape[0], "y")
-        sw = self._sample_weight(sample_weight, X.shape[0], net.dtype)
-        sw = self._class_weights(y, sw, net.dtype)
+        sw = self._sample_weight(sample_weight, X.shape[0], net.dtype, rescale=False)
+        # extreme weights rescaled, alpha with them: alpha / sum(w) stays the same
+        sw, alpha = scale_weights(self._class_weights(y, sw, net.dtype), self.alpha)
         val = self._validation_set(validation, net.dtype)
         if self._stochastic:
-            fit_stochastic(self, X, Y, sw, val, incremental, rs)
+            fit_stochastic(self, X, Y, sw, alpha, val, incremental, rs)
         else:
-            fit_lbfgs(self, X, Y, sw)
+            fit_lbfgs(self, X, Y, sw, alpha)
         return self
 
     def _check_continuation(self, X, Y, hidden):
@@ -217,6 +238,7 @@ class BaseMLP(BaseEstimator):
         otherwise, from the same random stream."""
         output, loss, self.out_activation_ = self._output()
         sizes = [X.shape[1], *hidden, Y.shape[1]]
+        check_network_size("hidden_layer_sizes (with the inputs and outputs)", sizes, X.dtype)
         net = MLP(sizes, hidden=hidden_unit(self.activation), output=output, loss=loss,
                   init="zeros" if not hidden else "uniform", dtype=X.dtype, seed=0)
         factor = 2.0 if self.activation == "logistic" else 6.0
@@ -253,7 +275,8 @@ class BaseMLP(BaseEstimator):
     def _split(self, X, Y, sw, rs):
         """scikit-learn's early-stopping split (same call, same random stream:
         stratified for single-output classification)."""
-        stratify = Y if self._is_clf and self.n_outputs_ == 1 else None
+        # (as bools, as scikit-learn's binarized targets: its message names class True)
+        stratify = Y.astype(bool) if self._is_clf and self.n_outputs_ == 1 else None
         arrays = (X, Y) if sw is None else (X, Y, sw)
         parts = train_test_split(*arrays, random_state=rs, test_size=self.validation_fraction,
                                  stratify=stratify)

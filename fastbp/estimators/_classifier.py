@@ -86,11 +86,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             classes = unique_labels(y)
             if self.warm_start and not incremental and set(classes) != set(self.classes_):
                 raise ValueError(
-                    f"warm_start can only be used where y has the same classes as in the "
-                    f"previous call to fit. Previously got {self.classes_}, y has {classes}")
+                    f"warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has {classes}")
             if len(np.setdiff1d(classes, self.classes_)):
-                raise ValueError(f"y has classes not in self.classes_ {self.classes_}: "
-                                 f"{np.setdiff1d(classes, self.classes_)}")
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                                 f"{self.classes_}. 'y' has {classes}.")
         return self._label_binarizer.transform(y).astype(np.float64)
 
     def _encode_val(self, y_val):
@@ -127,7 +127,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                              f"partial_fit: {self.classes_}")
         if first:
             lb = LabelBinarizer()
-            lb.fit(y if classes is None else classes)
+            # scikit-learn learns multilabel columns from y, classes from classes
+            multilabel = type_of_target(y).startswith("multilabel")
+            lb.fit(y if classes is None or multilabel else classes)
             with self._transaction():
                 self._label_binarizer, self.classes_ = lb, lb.classes_
                 return self._partial_fit(X, y, sample_weight)

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
-from fastbp.estimators._data import dense_rows
+from fastbp._buffers import dense_rows
 from fastbp.estimators._sklearn import ConvergenceWarning
 
 
@@ -32,13 +32,14 @@ def objective(net, X, Y, alpha, sw):
     return total / weight, net._weights_sq_norm(), grad
 
 
-def fit_lbfgs(est, X, Y, sw):
+def fit_lbfgs(est, X, Y, sw, alpha):
     """scikit-learn's _fit_lbfgs: L-BFGS-B on the full-batch loss with the
     L2 term alpha/2 ||W||^2 / sum(w), maxiter=max_iter, maxfun=max_fun,
-    gtol=tol; loss_ and n_iter_ from its result."""
+    gtol=tol; loss_ and n_iter_ from its result.  (``alpha``: est.alpha,
+    rescaled with the weights ``sw``.)"""
     net = est._net
     wsum = float(X.shape[0] if sw is None else sw.sum())
-    alpha = est.alpha / wsum
+    alpha = alpha / wsum
     scale = est._loss_scale
 
     def fun(p):

@@ -15,6 +15,10 @@ from fastbp.schedules import Schedule
 
 # scikit-learn's activation names -> fastbp's; fastbp's other units by their own name
 HIDDEN = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+# scikit-learn's out_activation_ -> fastbp's (output, loss)
+OUT_ACTIVATIONS = {"logistic": ("sigmoid", "cross_entropy"),
+                   "softmax": ("softmax", "cross_entropy"),
+                   "identity": ("identity", "squared"), "exp": ("exp", "poisson")}
 SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad")
 LR_MODES = ("constant", "invscaling", "adaptive")
 

@@ -9,6 +9,7 @@ from fastbp._runner import Runner, train
 from fastbp.callbacks import as_callbacks
 from fastbp.estimators._policies import Bookkeeping, InvScalingRate, Stopping
 from fastbp.estimators._sklearn import ConvergenceWarning
+from fastbp.history import TrainingDiverged
 from fastbp.optimizers import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSprop
 from fastbp.schedules import Constant, Schedule
 from fastbp.training import warmup_overrun
@@ -18,9 +19,9 @@ def make_optimizer(est):
     """A fresh optimizer for one fit (scikit-learn starts each fit afresh)."""
     lr = est.learning_rate_init
     if isinstance(est.solver, Optimizer):
-        opt = copy.deepcopy(est.solver)
-        opt.reset()
-        return opt
+        opt = copy.copy(est.solver)
+        opt.reset()  # before the deep copy: the network it last trained is not copied
+        return copy.deepcopy(opt)
     if est.solver == "sgd":
         return SGD(lr, momentum=est.momentum,
                    nesterov=est.nesterovs_momentum and est.momentum > 0, lr_in_velocity=True)
@@ -85,14 +86,15 @@ def batch_size(est, n, incremental=False):
     return min(est.batch_size, n)
 
 
-def fit_stochastic(est, X, Y, sw, val, incremental, rs):
-    """Epochs of the stochastic solver over checked X, Y (dense or sparse):
+def fit_stochastic(est, X, Y, sw, alpha, val, incremental, rs):
+    """Epochs of the stochastic solver over checked X, Y (dense or sparse),
+    weights ``sw`` and ``alpha`` (est.alpha, rescaled with them):
     max_iter of them, or one for partial_fit.  ``val`` is the validation
     set (X_val, Y_val, y_val, w_val) or None; with early stopping and no
     set given, scikit-learn's split is made here, from ``rs``."""
     # first stochastic fit, or early_stopping switched since the last one
     if not hasattr(est, "loss_curve_") or est.early_stopping != (
-            est.validation_scores_ is not None):
+            getattr(est, "validation_scores_", None) is not None):
         _init_stopping_state(est)
     if est.early_stopping and val is None:
         X, Y, sw, val = est._split(X, Y, sw, rs)
@@ -115,11 +117,37 @@ def fit_stochastic(est, X, Y, sw, val, incremental, rs):
     if overrun:  # fit trains max_iter epochs at most: the warm-up could never end
         raise ValueError(f"learning_rate: {overrun} (max_iter={est.max_iter})")
     reg = Regularization.for_fit(est._net, clip_norm=est.clip_norm, dropout=est.dropout)
-    runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), est.alpha, est.shuffle,
+    runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), alpha, est.shuffle,
                     rs, sw, l2_per_weight=True, loss_scale=est._loss_scale, regularization=reg)
     est.n_iter_ = 0
-    train(runner, 1 if incremental else est.max_iter, callbacks, validate)
+    epochs = 1 if incremental else est.max_iter
+    history = train(runner, epochs, callbacks, validate, on_divergence="stop")
+    if history.diverged is not None:
+        _diverged(est, stopping, history.diverged, epochs - history.epochs, n)
     if stopping.ran_out and not incremental:
         # stacklevel: fit_stochastic <- _fit <- fit <- the user's fit call
         warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
                       f"the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
+
+
+def _diverged(est, stopping, err, epochs_left, n):
+    """scikit-learn's reaction to divergence.  Without early stopping it
+    raises its ValueError.  With early stopping it trains on to max_iter:
+    each epoch's validation score is NaN, which its stopping rule reads as
+    an improvement (``NaN < best + tol`` is false); then it restores the best
+    parameters.  Here the network, rolled back to its last good epoch, is
+    only scored.  (``err`` is the TrainingDiverged.)"""
+    if not est.early_stopping:
+        raise TrainingDiverged(
+            f"Solver produced non-finite parameter weights. The input data may contain large "
+            f"values and need to be preprocessed. ({err})", err.epoch, err.step, err.history
+        ) from err
+    for _ in range(epochs_left):
+        est.n_iter_ += 1
+        est.t_ += n
+        est.loss_ = float("nan")
+        est.loss_curve_.append(est.loss_)
+        est.validation_scores_.append(float("nan"))
+    est._no_improvement_count = 0
+    stopping.ran_out = True
+    est._net.params[...] = est._best_params
