@@ -77,13 +77,20 @@ def save(path, net, optimizer=None, history=None, metadata=None):
 # --- reading -----------------------------------------------------------------------
 def _read_arrays(path):
     """Every member of the archive, or ModelFileError if it cannot be read."""
-    with open(path, "rb") as f:  # a missing file raises FileNotFoundError as usual
+    # a missing file raises FileNotFoundError as usual; the file is opened here, not by
+    # np.load, which leaves its own handle open when the archive is corrupted
+    with open(path, "rb") as f:
         magic = f.read(4)
-    if magic != b"PK\x03\x04":  # np.load would try other formats, even a pickle
-        raise ModelFileError(f"{path} is not a fastbp model file: not a .npz (zip) archive"
-                             + (" (it is empty)" if not magic else ""))
+        if magic != b"PK\x03\x04":  # np.load would try other formats, even a pickle
+            raise ModelFileError(f"{path} is not a fastbp model file: not a .npz (zip) archive"
+                                 + (" (it is empty)" if not magic else ""))
+        f.seek(0)
+        return _read_members(path, f)
+
+
+def _read_members(path, f):
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with np.load(f, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
     except (OSError, EOFError, ValueError, zipfile.BadZipFile, KeyError) as e:
         if (isinstance(e, OSError) and not isinstance(e, zipfile.BadZipFile)

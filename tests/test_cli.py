@@ -111,7 +111,7 @@ def test_classification_from_a_csv_end_to_end(spiral_csv, tmp_path, capsys):
     out_csv = tmp_path / "pred.csv"
     code, _, err = run(["predict", model, path, "-o", out_csv, "--proba"], capsys)
     assert code == 0 and "180 predictions written" in err
-    rows = list(csv.reader(out_csv.open()))
+    rows = list(csv.reader(out_csv.read_text().splitlines()))
     assert rows[0] == ["prediction", "p_blue", "p_green", "p_red"]
     assert [r[0] for r in rows[1:]] == expected.tolist()
     np.testing.assert_allclose(np.array([r[1:] for r in rows[1:]], float), out_by_hand, rtol=1e-12)
@@ -143,7 +143,8 @@ def test_regression_from_an_npz_with_metrics_by_hand(regression_npz, tmp_path, c
     assert ckpt.optimizer.lr == fb.schedules.StepDecay(0.05, factor=0.5, every=20)
     assert (ckpt.optimizer.momentum, ckpt.optimizer.t) == (0.9, 60 * 7)
     code, _, _ = run(["predict", model, path, "-o", tmp_path / "p.csv"], capsys)
-    pred = np.array([float(r[0]) for r in list(csv.reader((tmp_path / "p.csv").open()))[1:]])
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    pred = np.array([float(r[0]) for r in list(csv.reader(lines))[1:]])
     manual = ckpt.model.forward((X - X.mean(0)) / X.std(0))[:, 0] * y.std() + y.mean()
     np.testing.assert_allclose(pred, manual, rtol=1e-12)
     code, out, _ = run(["evaluate", model, path, "--json"], capsys)
@@ -207,7 +208,7 @@ def test_network_options_seed_log_plot_and_early_stopping(spiral_csv, tmp_path, 
     assert a.model.init == "glorot_normal"
     stopped = len(a.history.loss)
     assert stopped < 200 and f"early stop after epoch {stopped}" in out
-    rows = list(csv.reader((tmp_path / "log.csv").open()))
+    rows = list(csv.reader((tmp_path / "log.csv").read_text().splitlines()))
     assert len(rows) == stopped + 1 and [float(r[1]) for r in rows[1:]] == a.history.loss
     code, _, _ = run(argv + ["-o", tmp_path / "b.npz"], capsys)
     np.testing.assert_array_equal(fb.load(tmp_path / "b.npz").params, a.model.params)  # same seed
