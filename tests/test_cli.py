@@ -263,6 +263,11 @@ def test_bad_data_and_model_files(spiral_csv, tmp_path, capsys):
     bad.write_text("a,b,c\n1,2,x\n3,,y\n")
     code, _, err = run(["train", bad, "--target", "c"], capsys)
     assert code == 1 and "line 3: column 'b' is empty" in err
+    bad.write_text(",a,b,c\n0,1,2,x\n1,3,4,y\n")  # pandas' to_csv with its index
+    code, _, err = run(["train", bad, "--target", "c"], capsys)
+    assert code == 1 and "column 1 has no name; it looks like a row index" in err
+    bad.write_text("Unnamed: 0,a,c\n0,1,x\n1,3,y\n")
+    assert "column 1 has no name" in run(["train", bad, "--target", "c"], capsys)[2]
     bad.write_text("a,b,c\n1,2\n")
     assert ("line 2 has 2 fields, the header has 3"
             in run(["train", bad, "--target", "c"], capsys)[2])

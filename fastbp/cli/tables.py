@@ -45,6 +45,11 @@ def read_table(path):
     if not rows or not rows[0]:
         raise TableError(f"{path} is empty: expected a header row of column names, then data rows")
     header, data = [h.strip() for h in rows[0]], [r for r in rows[1:] if r]
+    unnamed = [j + 1 for j, h in enumerate(header) if not h or h.startswith("Unnamed: ")]
+    if unnamed:  # pandas' to_csv writes its index this way; as a feature it may leak the label
+        raise TableError(f"{path}: column {unnamed[0]} has no name; it looks like a row index "
+                         "(pandas writes one unless to_csv(..., index=False)): remove it, or "
+                         "name it in the header and leave it out with --features")
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
         raise TableError(f"{path}: duplicate column names {dup}")
