@@ -82,7 +82,8 @@ def cmd_train(args):
     train_idx, val_idx = _split(args, n)
     # scaling statistics from the training rows only: validation stays unseen
     prep = Preprocessing.fit(columns, args.target, args.features, args.task,
-                             standardize=not args.no_standardize, rows=train_idx, path=args.data)
+                             standardize=not args.no_standardize, rows=train_idx, path=args.data,
+                             categorical=args.categorical, impute=args.impute)
     classification = prep.task == "classification"
     X = prep.X(columns, args.data)
     net = _network(args, X.shape[1], prep.n_outputs, classification)

@@ -108,6 +108,14 @@ def _add_train_data(g):
                    help="fraction of the rows held out for validation, 0 for none (default: 0.2)")
     g.add_argument("--no-standardize", action="store_true",
                    help="use the features (and regression target) as they are")
+    g.add_argument("--categorical", metavar="auto|COLS",
+                   type=lambda s: "auto" if s.strip() == "auto" else column_list(s),
+                   help="one-hot encode text feature columns ('auto': every one) or the listed "
+                   "ones, with the values of the training rows (default: text features are "
+                   "refused)")
+    g.add_argument("--impute", choices=["mean", "median", "most_frequent"],
+                   help="fill missing feature cells with the training rows' mean, median or most "
+                   "frequent value (text: most frequent); default: refuse them")
 
 
 def _add_train_network(g):
