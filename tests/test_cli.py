@@ -91,7 +91,7 @@ def test_classification_from_a_csv_end_to_end(spiral_csv, tmp_path, capsys):
     model = tmp_path / "m.npz"
     code, out, err = run(["train", path, "--target", "colour", "--features", "x1,x2",
                           "--layers", "32,32", "--epochs", 80, "--lr", 0.01, "--progress", "none",
-                          "-o", model], capsys)
+                          "--early-stopping", 0, "-o", model], capsys)
     assert code == 0, err
     assert "180 rows, 2 features, target 'colour' (classification, 3 classes); 144 for training, " \
            "36 for validation" in out

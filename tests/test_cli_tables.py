@@ -2,6 +2,7 @@
 missing cells (--impute), and the encoding stored in the model and applied
 again by predict and evaluate."""
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -90,3 +91,51 @@ def test_old_model_files_without_the_new_fields_still_load(tmp_path, capsys):
         "x_mean": [0.0], "x_scale": [1.0], "y_mean": 0.0, "y_scale": 1.0}})
     assert prep.categories == {} and prep.fill is None
     np.testing.assert_array_equal(prep.X({"a": np.array([1.0, 2.0])}), [[1.0], [2.0]])
+
+
+def test_defaults_early_stopping_lines_without_a_terminal_and_metrics(mixed_csv, tmp_path,
+                                                                     capsys):
+    path, _, _ = mixed_csv
+    model = tmp_path / "m.npz"
+    # no --early-stopping: on (patience 10) because there is a validation split;
+    # --progress bar, but stderr is not a terminal here: one line per epoch, no bar frames
+    code, out, err = run(["train", path, "--target", "label", "--impute", "mean",
+                          "--categorical", "auto", "--epochs", 400, "--lr", "0.05",
+                          "--optimizer", "adam", "-o", model], capsys)
+    assert code == 0, err
+    assert "\r" not in err and "it/s" not in err and "epoch/s" not in err
+    lines = [ln for ln in out.splitlines() if ln.startswith("epoch ")]
+    stop = next(ln for ln in out.splitlines() if ln.startswith("early stop after epoch "))
+    stopped = int(stop.split()[4].rstrip(";"))
+    assert len(lines) == stopped < 400
+    first = lines[0].split(" - ")
+    assert [p.split()[0] for p in first[1:]] == ["loss", "accuracy", "val_loss", "val_accuracy",
+                                                 "lr"]
+    assert all(len(p.split()[1].split(".")[1]) == 4 for p in first[1:] if "accuracy" in p)
+    training = next(ln for ln in out.splitlines() if ln.startswith("training: "))
+    assert re.fullmatch(r"training: loss \S+, accuracy \d\.\d{4}", training)
+    assert fb.load_checkpoint(model).optimizer.epochs == stopped
+    # no validation split: early stopping is off by default (no error), and can be asked for
+    code, out, _ = run(["train", path, *TRAIN, "--impute", "mean", "--categorical", "auto",
+                        "--epochs", 5], capsys)
+    assert code == 0 and "early stop" not in out
+    code, _, err = run(["train", path, *TRAIN, "--early-stopping", 3], capsys)
+    assert code == 2 and "--early-stopping needs a validation split" in err
+
+
+def test_regression_reports_in_the_targets_units(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, 200)
+    y = 1000 + 300 * x + rng.normal(scale=30, size=200)  # units far from standardized ones
+    path = tmp_path / "reg.csv"
+    path.write_text("x,y\n" + "".join(f"{a!s},{b!s}\n" for a, b in zip(x.tolist(), y.tolist())))
+    model = tmp_path / "r.npz"
+    code, out, err = run(["train", path, "--target", "y", "--epochs", 200, "--lr", "0.01",
+                          "--optimizer", "adam", "--progress", "none", "-o", model], capsys)
+    assert code == 0, err
+    training = next(ln for ln in out.splitlines() if ln.startswith("training: "))
+    assert re.fullmatch(r"training: mse \S+, rmse \S+, mae \S+, r2 \d\.\d{4}", training)
+    rmse = float(training.split("rmse ")[1].split(",")[0])
+    assert 20 < rmse < 60  # the noise is 30 in the target's units
+    code, out, _ = run(["evaluate", model, path], capsys)
+    assert code == 0 and "loss" not in out and re.search(r"rmse +\S+", out)

@@ -146,9 +146,10 @@ def _add_train_training(g):
                    help="mini-batch size (only with --mode minibatch; default 32)")
     g.add_argument("--alpha", type=float, default=0.0, help="L2 penalty (default: 0)")
     g.add_argument("--no-shuffle", action="store_true", help="visit the rows in file order")
-    g.add_argument("--early-stopping", type=positive_int, metavar="PATIENCE",
+    g.add_argument("--early-stopping", type=non_negative_int, metavar="PATIENCE",
                    help="stop when the validation loss has not improved for PATIENCE epochs and "
-                   "keep the best weights (needs a validation split)")
+                   "keep the best weights (needs a validation split); 0: off (default: 10 when "
+                   "there is a validation split, else off)")
     g.add_argument("--seed", type=int, default=0,
                    help="seed of the weights, the validation split and the shuffling (default: 0)")
 
