@@ -9,17 +9,64 @@ history); run it after the recipe in the README's "Benchmarks" section:
 Writes index.png and graph.png to --out and prints their sizes and how many
 distinct colours each has (a blank page has one or two).  Needs Chromium
 (Debian: apt-get install chromium); the file tool or any viewer shows them.
+
+asv's pages load jQuery, flot, Bootstrap and three small libraries from
+CDNs.  With ``--offline`` (for a machine without internet) the page is served
+from a copy whose CDN links point at Debian's packaged copies instead
+(apt-get install libjs-jquery libjs-jquery-flot libjs-bootstrap
+node-blueimp-md5 libjs-jquery-stupidtable); Debian's flot is 4.x rather than
+the 0.8.3 asv names, and its bar-ordering plugin is not packaged (a no-op
+stands in: it only orders bars in bar charts).
 """
 import argparse
 import functools
 import http.server
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+DEBIAN_JS = Path("/usr/share/javascript")
+# the end of each CDN address in asv's index.html -> Debian's copy
+OFFLINE = {
+    "jquery-3.3.1.min.js": "jquery/jquery.min.js",
+    "jquery.flot.min.js": "jquery-flot/jquery.flot.pack.js",
+    "jquery.flot.time.min.js": "jquery-flot/jquery.flot.time.min.js",
+    "jquery.flot.selection.min.js": "jquery-flot/jquery.flot.selection.min.js",
+    "jquery.flot.categories.min.js": "jquery-flot/jquery.flot.categories.min.js",
+    "stupidtable.min.js": "jquery-stupidtable/stupidtable.min.js",
+    "md5.min.js": "blueimp-md5/md5.min.js",
+    "bootstrap.min.js": "bootstrap/js/bootstrap.min.js",
+    "bootstrap.min.css": "bootstrap/css/bootstrap.min.css",
+    "jquery.flot.orderBars.js": None,  # not packaged: a no-op plugin
+}
+
+
+def offline_copy(html, into):
+    """A copy of ``html`` whose CDN scripts and styles are local files."""
+    site = Path(into) / "html"
+    shutil.copytree(html, site)
+    index = (site / "index.html").read_text()
+    for url in re.findall(r'(?:src|href)="(https://[^"]+)"', index):
+        name = url.rsplit("/", 1)[1]
+        if name not in OFFLINE:
+            continue
+        local = site / "offline" / name
+        local.parent.mkdir(exist_ok=True)
+        if OFFLINE[name] is None:
+            local.write_text("(function ($) { $.plot.plugins.push({init: function () {}, "
+                             "name: 'orderBars', version: 'stub'}); })(jQuery);\n")
+        else:
+            shutil.copy(DEBIAN_JS / OFFLINE[name], local)
+        index = index.replace(url, f"offline/{name}")
+    # the CDN files' integrity hashes do not fit Debian's builds
+    index = re.sub(r'\s(?:integrity|crossorigin)="[^"]*"', "", index)
+    (site / "index.html").write_text(index)
+    return site
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -56,11 +103,18 @@ def main(argv=None):
     parser.add_argument("--html", default=str(ROOT / ".asv" / "html"))
     parser.add_argument("--out", default="asv-screenshots")
     parser.add_argument("--benchmark", default="bench_training.MiniBatch.time_epoch")
+    parser.add_argument("--offline", action="store_true",
+                        help="serve jQuery, flot and Bootstrap from Debian's packages, not CDNs")
     args = parser.parse_args(argv)
     html = Path(args.html)
     if not (html / "index.html").exists():
         sys.exit(f"{html}/index.html not found: run `asv publish` in asv_benchmarks/ first")
     browser = chromium()
+    with tempfile.TemporaryDirectory() as tmp:
+        shoot(browser, offline_copy(html, tmp) if args.offline else html, args)
+
+
+def shoot(browser, html, args):
     handler = functools.partial(_QuietHandler, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
