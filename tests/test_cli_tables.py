@@ -103,6 +103,7 @@ def test_defaults_early_stopping_lines_without_a_terminal_and_metrics(mixed_csv,
                           "--categorical", "auto", "--epochs", 400, "--lr", "0.05",
                           "--optimizer", "adam", "-o", model], capsys)
     assert code == 0, err
+    assert out.splitlines()[0] == f"reading {path} ..."  # before anything slow
     assert "\r" not in err and "it/s" not in err and "epoch/s" not in err
     lines = [ln for ln in out.splitlines() if ln.startswith("epoch ")]
     stop = next(ln for ln in out.splitlines() if ln.startswith("early stop after epoch "))

@@ -97,6 +97,7 @@ def cmd_train(args):
     """``fastbp train``: fit a network to a table and save it."""
     opt = build_optimizer(args)  # option mistakes first, before reading the data
     batch_size = _batch_size(args)
+    print(f"reading {args.data} ...", flush=True)  # at once: a large table takes a while
     columns = read_table(args.data)
     n = len(next(iter(columns.values())))
     train_idx, val_idx = _split(args, n)
