@@ -17,6 +17,11 @@ def run(argv, capsys):
     return code, out.out, out.err
 
 
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a train without -o writes model.npz here
+
+
 @pytest.fixture
 def mixed_csv(tmp_path):
     """A numeric column x with a gap, a text column colour with a gap, and a
