@@ -21,6 +21,9 @@ def test_ctrl_c_stops_between_two_steps_and_keeps_a_consistent_model():
     net = start.copy()
     opt = fb.SGD(lr=0.5)  # stateless: the parameters depend only on the updates applied
     main = threading.get_ident()
+    # a process started in the background by a non-interactive shell (a CI
+    # script, `cmd &`) inherits SIGINT ignored: Python's handler is needed here
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, lambda: signal.pthread_kill(main, signal.SIGINT))
     timer.start()
     try:
@@ -31,6 +34,7 @@ def test_ctrl_c_stops_between_two_steps_and_keeps_a_consistent_model():
             net.fit(X, Y, optimizer=opt, epochs=10_000, batch_size=1, shuffle=False)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     n = X.shape[0]
     full, partial = divmod(opt.t, n)
     assert opt.epochs == full == info.value.history.epochs
