@@ -41,7 +41,8 @@ def w2(n):
     rng = np.random.default_rng(0)
     X, y = rng.random((1797, 64)), rng.integers(0, 10, 1797)
     net = fb.MLP([64, 100, 10], hidden="relu", output="softmax", loss="cross_entropy", seed=0)
-    net.fit(X, y, optimizer=fb.Adam(lr=1e-3, eps_hat=True), epochs=n, batch_size=200)
+    net.fit(X, y, optimizer=fb.Adam(lr=1e-3, eps_hat=True), epochs=n, batch_size=200,
+            shuffle=False)
 
 
 def fit(n):
@@ -49,7 +50,7 @@ def fit(n):
     X, Y = rng.random((64, 3)), rng.random((64, 1))
     net, opt = fb.MLP([3, 2, 1], seed=0), fb.SGD(lr=0.5)
     for _ in range(n):
-        net.fit(X, Y, optimizer=opt)
+        net.fit(X, Y, optimizer=opt, batch_size=1, shuffle=False)
 
 
 if __name__ == "__main__":

@@ -147,7 +147,7 @@ class Workload:
     def fit(self, net, X, Y, optimizer, epochs=None):
         """Train ``net`` as the workload does; returns the History."""
         return net.fit(X, Y, optimizer=optimizer, epochs=self.epochs if epochs is None else epochs,
-                       batch_size=self.batch_size)
+                       batch_size=self.batch_size, shuffle=False)
 
 
 # W1: the lecture's 3-2-1 sigmoid network, squared loss, per-example SGD.

@@ -17,7 +17,9 @@ def main(epochs=2000, seed=0):
     for sizes in ([2, 2, 1], [2, 1]):
         net = fb.MLP(sizes, hidden="sigmoid", output="sigmoid", init="uniform", init_scale=1.0,
                      seed=seed)
-        history = net.fit(X, y, optimizer=fb.SGD(lr=0.5, momentum=0.9), epochs=epochs, batch_size=1)
+        # one example at a time in a fixed order: the lecture's incremental mode
+        history = net.fit(X, y, optimizer=fb.SGD(lr=0.5, momentum=0.9), epochs=epochs,
+                          batch_size=1, shuffle=False)
         out = net.forward(X)[:, 0]
         results[tuple(sizes)] = (net, out, history)
         print(f"network {'-'.join(map(str, sizes))}: "

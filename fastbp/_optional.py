@@ -21,7 +21,7 @@ def missing(module, feature):
         return None
     pip_name, extra = _PACKAGES[module]
     return (f"{feature} needs {pip_name}, which is not installed: "
-            f"pip install {pip_name}  (or pip install 'fastbp[{extra}]')")
+            f"pip install {pip_name}  (fastbp's '{extra}' extra)")
 
 
 def require(module, feature):

@@ -342,7 +342,7 @@ class MLP:
 
         return write(path, self, optimizer=optimizer, history=history, metadata=metadata)
 
-    def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
+    def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=True,
             seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None,
             on_divergence="raise", dropout=0.0, input_dropout=0.0, l1=0.0, clip_norm=None,
             clip_value=None):

@@ -1,4 +1,4 @@
-"""Plots of training (needs matplotlib: ``pip install 'fastbp[plot]'``).
+"""Plots of training (needs matplotlib: fastbp's ``plot`` extra).
 
 Every function returns the matplotlib Figure it drew on (or the figure of the
 ``ax`` it was given), so a script can ``fig.savefig(...)`` and a notebook shows

@@ -45,7 +45,7 @@ def warmup_overrun(opt, epochs, steps_per_epoch):
             f"or more epochs")
 
 
-def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=False,
+def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=True,
         seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None,
         on_divergence="raise", dropout=0.0, input_dropout=0.0, l1=0.0, clip_norm=None,
         clip_value=None):
@@ -63,14 +63,15 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=1, alpha=0.0, shuffle=F
         An instance keeps its state across fit calls on the same network.
     epochs : int, default 1
         Passes over the data (0 trains nothing).
-    batch_size : int or None, default 1
-        1: stochastic (per-example) updates; k: mini-batches of k examples (the
-        last one may be smaller; k > n_samples means one batch); None: the whole
-        data set per update (batch mode).
+    batch_size : int or None, default 32
+        k: mini-batches of k examples (the last one may be smaller; k > n_samples
+        means one batch); 1: stochastic (per-example) updates, the lecture's
+        incremental mode; None: the whole data set per update (batch mode).
     alpha : float, default 0
         L2 penalty: alpha/2 * sum ||W||^2 is added to each batch's mean loss.
-    shuffle : bool, default False
-        Visit the examples in a new random order each epoch.
+    shuffle : bool, default True
+        Visit the examples in a new random order each epoch (False: in the
+        order given, as the lecture's worked example does).
     seed : int, numpy Generator or None
         Seed of the shuffling and of dropout.  With an int, each epoch's order
         is drawn from (seed, the optimizer's epoch count), and each step's

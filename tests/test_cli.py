@@ -91,7 +91,7 @@ def test_classification_from_a_csv_end_to_end(spiral_csv, tmp_path, capsys):
     model = tmp_path / "m.npz"
     code, out, err = run(["train", path, "--target", "colour", "--features", "x1,x2",
                           "--layers", "32,32", "--epochs", 80, "--lr", 0.01, "--progress", "none",
-                          "-o", model], capsys)
+                          "--early-stopping", 0, "-o", model], capsys)
     assert code == 0, err
     assert "180 rows, 2 features, target 'colour' (classification, 3 classes); 144 for training, " \
            "36 for validation" in out
@@ -111,7 +111,7 @@ def test_classification_from_a_csv_end_to_end(spiral_csv, tmp_path, capsys):
     out_csv = tmp_path / "pred.csv"
     code, _, err = run(["predict", model, path, "-o", out_csv, "--proba"], capsys)
     assert code == 0 and "180 predictions written" in err
-    rows = list(csv.reader(out_csv.open()))
+    rows = list(csv.reader(out_csv.read_text().splitlines()))
     assert rows[0] == ["prediction", "p_blue", "p_green", "p_red"]
     assert [r[0] for r in rows[1:]] == expected.tolist()
     np.testing.assert_allclose(np.array([r[1:] for r in rows[1:]], float), out_by_hand, rtol=1e-12)
@@ -143,7 +143,8 @@ def test_regression_from_an_npz_with_metrics_by_hand(regression_npz, tmp_path, c
     assert ckpt.optimizer.lr == fb.schedules.StepDecay(0.05, factor=0.5, every=20)
     assert (ckpt.optimizer.momentum, ckpt.optimizer.t) == (0.9, 60 * 7)
     code, _, _ = run(["predict", model, path, "-o", tmp_path / "p.csv"], capsys)
-    pred = np.array([float(r[0]) for r in list(csv.reader((tmp_path / "p.csv").open()))[1:]])
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    pred = np.array([float(r[0]) for r in list(csv.reader(lines))[1:]])
     manual = ckpt.model.forward((X - X.mean(0)) / X.std(0))[:, 0] * y.std() + y.mean()
     np.testing.assert_allclose(pred, manual, rtol=1e-12)
     code, out, _ = run(["evaluate", model, path, "--json"], capsys)
@@ -207,7 +208,7 @@ def test_network_options_seed_log_plot_and_early_stopping(spiral_csv, tmp_path, 
     assert a.model.init == "glorot_normal"
     stopped = len(a.history.loss)
     assert stopped < 200 and f"early stop after epoch {stopped}" in out
-    rows = list(csv.reader((tmp_path / "log.csv").open()))
+    rows = list(csv.reader((tmp_path / "log.csv").read_text().splitlines()))
     assert len(rows) == stopped + 1 and [float(r[1]) for r in rows[1:]] == a.history.loss
     code, _, _ = run(argv + ["-o", tmp_path / "b.npz"], capsys)
     np.testing.assert_array_equal(fb.load(tmp_path / "b.npz").params, a.model.params)  # same seed
@@ -260,8 +261,13 @@ def test_bad_data_and_model_files(spiral_csv, tmp_path, capsys):
     path, _, _ = spiral_csv
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b,c\n1,2,x\n3,,y\n")
+    code, _, err = run(["train", bad, "--target", "c", "--validation-split", 0], capsys)
+    assert code == 1 and "line 3: column 'b' is empty" in err and "--impute" in err
+    bad.write_text(",a,b,c\n0,1,2,x\n1,3,4,y\n")  # pandas' to_csv with its index
     code, _, err = run(["train", bad, "--target", "c"], capsys)
-    assert code == 1 and "line 3: column 'b' is empty" in err
+    assert code == 1 and "column 1 has no name; it looks like a row index" in err
+    bad.write_text("Unnamed: 0,a,c\n0,1,x\n1,3,y\n")
+    assert "column 1 has no name" in run(["train", bad, "--target", "c"], capsys)[2]
     bad.write_text("a,b,c\n1,2\n")
     assert ("line 2 has 2 fields, the header has 3"
             in run(["train", bad, "--target", "c"], capsys)[2])

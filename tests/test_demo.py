@@ -54,7 +54,7 @@ def test_demo_without_the_optional_packages(monkeypatch, capsys, tmp_path):
     out = capsys.readouterr().out
     assert "using the built-in spirals: the digits data set needs scikit-learn" in out
     assert "no loss curve drawn: the loss curve needs matplotlib, which is not installed: " \
-           "pip install matplotlib  (or pip install 'fastbp[plot]')" in out
+           "pip install matplotlib  (fastbp's 'plot' extra)" in out
     assert len(_epoch_lines(out)) == 3 and not (tmp_path / "x.png").exists()
     assert net.layer_sizes == [2, 64, 64, 3]
 

@@ -146,7 +146,7 @@ def test_missing_pillow_names_the_extra(monkeypatch, tmp_path):
     from fastbp import plot
 
     monkeypatch.setitem(sys.modules, "PIL", None)
-    with pytest.raises(ImportError, match=r"pip install pillow.*fastbp\[plot\]"):
+    with pytest.raises(ImportError, match=r"pip install pillow  \(fastbp's 'plot' extra\)"):
         plot.descent("bowl", animate=True, path=tmp_path / "x.gif")
 
 

@@ -1,5 +1,8 @@
-"""The user guide names every public name, and its links resolve."""
+"""The user guide names every public name (estimators included), every
+activation, loss and initialization, and every constructor parameter; its
+links resolve."""
 import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -10,7 +13,7 @@ GUIDE = ROOT / "docs" / "user_guide.md"
 MODULES = ["fastbp", "fastbp.network", "fastbp.optimizers", "fastbp.schedules", "fastbp.training",
            "fastbp.callbacks", "fastbp.saving", "fastbp.plot", "fastbp.descent", "fastbp.datasets",
            "fastbp.cli", "fastbp.cli.tables", "fastbp.cli.demo", "fastbp.examples.worked_example",
-           "fastbp.tracing", "fastbp.gradcheck", "fastbp.onnx"]
+           "fastbp.tracing", "fastbp.gradcheck", "fastbp.onnx", "fastbp.estimators"]
 
 
 @pytest.mark.skipif(not GUIDE.exists(), reason="docs/ is not next to the tests (installed wheel)")
@@ -21,6 +24,29 @@ def test_the_user_guide_covers_every_public_name(module):
                if not re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", text)
                and not re.search(rf"\.{re.escape(n)}(?!\w)", text)]
     assert not missing, f"{module}: {missing}"
+
+
+def _mentioned(name, text):
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text) or \
+        re.search(rf"\.{re.escape(name)}(?!\w)", text)
+
+
+@pytest.mark.skipif(not GUIDE.exists(), reason="docs/ is not next to the tests (installed wheel)")
+def test_the_user_guide_covers_every_choice_and_every_constructor_parameter():
+    import fastbp as fb
+    from fastbp import network
+
+    text = GUIDE.read_text()
+    choices = [*network.HIDDEN_ACTIVATIONS, *network.OUTPUT_ACTIVATIONS, *network.LOSSES,
+               *network.INITS]
+    assert not [c for c in choices if f"`{c}`" not in text]
+    classes = [fb.MLP, fb.SGD, fb.AdaGrad, fb.RMSprop, fb.Adam,
+               *(getattr(fb.schedules, n) for n in fb.schedules.__all__),
+               *(getattr(fb.callbacks, n) for n in fb.callbacks.__all__)]
+    missing = [f"{cls.__name__}({p})" for cls in classes if isinstance(cls, type)
+               for p in inspect.signature(cls).parameters
+               if p not in ("self", "args", "kwargs") and not _mentioned(p, text)]
+    assert not missing, missing
 
 
 @pytest.mark.skipif(not GUIDE.exists(), reason="docs/ is not next to the tests (installed wheel)")

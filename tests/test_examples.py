@@ -27,9 +27,9 @@ def in_tmp(tmp_path, monkeypatch):
 def test_every_example_is_tested_and_listed():
     scripts = sorted(p.stem for p in EXAMPLES.glob("*.py"))
     assert scripts == ["compare_optimizers", "digits", "dropout_and_schedules", "export_onnx",
-                       "initialization_matters",
-                       "optimizer_race", "regression", "regularization_grid",
-                       "trace_any_network", "worked_example", "xor"]
+                       "initialization_matters", "optimizer_race", "regression",
+                       "regularization_grid", "sklearn_pipeline", "trace_any_network",
+                       "worked_example", "xor"]
     listing = (EXAMPLES / "README.md").read_text()
     assert all(f"`{s}.py`" in listing for s in scripts)
 
@@ -93,8 +93,22 @@ def test_digits_without_scikit_learn_skips_with_a_message(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     assert load("digits").main() is None
     assert ("skipped: this example (scikit-learn's digits data set) needs scikit-learn, which "
-            "is not installed: pip install scikit-learn  (or pip install 'fastbp[sklearn]')"
+            "is not installed: pip install scikit-learn  (fastbp's 'sklearn' extra)"
             ) in capsys.readouterr().out
+
+
+def test_sklearn_pipeline_tunes_the_drop_in_classifier(capsys):
+    pytest.importorskip("sklearn")
+    search, accuracy = load("sklearn_pipeline").main(max_iter=200)
+    assert type(search.best_estimator_[-1]).__module__.startswith("fastbp.")
+    assert len(search.cv_results_["params"]) == 4 and accuracy > 0.9
+    assert "test accuracy" in capsys.readouterr().out
+
+
+def test_sklearn_pipeline_without_scikit_learn_skips_with_a_message(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    assert load("sklearn_pipeline").main() is None
+    assert "skipped" in capsys.readouterr().out
 
 
 def test_regression(capsys):

@@ -128,7 +128,7 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     h = fb.History()
     h.loss = [1.0]
-    with pytest.raises(ImportError, match=r"pip install matplotlib.*fastbp\[plot\]"):
+    with pytest.raises(ImportError, match=r"pip install matplotlib  \(fastbp's 'plot' extra\)"):
         plot.loss_curve(h)
 
 

@@ -21,6 +21,9 @@ def test_ctrl_c_stops_between_two_steps_and_keeps_a_consistent_model():
     net = start.copy()
     opt = fb.SGD(lr=0.5)  # stateless: the parameters depend only on the updates applied
     main = threading.get_ident()
+    # a process started in the background by a non-interactive shell (a CI
+    # script, `cmd &`) inherits SIGINT ignored: Python's handler is needed here
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, lambda: signal.pthread_kill(main, signal.SIGINT))
     timer.start()
     try:
@@ -28,21 +31,23 @@ def test_ctrl_c_stops_between_two_steps_and_keeps_a_consistent_model():
         # ..."); when it lands between two epochs Python raises it itself:
         # either way the model must be consistent
         with pytest.raises(KeyboardInterrupt) as info:
-            net.fit(X, Y, optimizer=opt, epochs=10_000, batch_size=1)
+            net.fit(X, Y, optimizer=opt, epochs=10_000, batch_size=1, shuffle=False)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     n = X.shape[0]
     full, partial = divmod(opt.t, n)
     assert opt.epochs == full == info.value.history.epochs
     # replay exactly opt.t updates on a fresh copy: the same parameters, bit for bit
     replay = start.copy()
     if full:
-        replay.fit(X, Y, optimizer=fb.SGD(lr=0.5), epochs=full, batch_size=1)
+        replay.fit(X, Y, optimizer=fb.SGD(lr=0.5), epochs=full, batch_size=1, shuffle=False)
     if partial:
-        replay.fit(X[:partial], Y[:partial], optimizer=fb.SGD(lr=0.5), epochs=1, batch_size=1)
+        replay.fit(X[:partial], Y[:partial], optimizer=fb.SGD(lr=0.5), epochs=1, batch_size=1,
+                   shuffle=False)
     np.testing.assert_array_equal(net.params, replay.params)
     # and it trains on
-    net.fit(X[:100], Y[:100], optimizer=opt, epochs=1)
+    net.fit(X[:100], Y[:100], optimizer=opt, epochs=1, batch_size=1, shuffle=False)
     assert opt.t == full * n + partial + 100
 
 
@@ -50,7 +55,7 @@ def test_an_exception_from_a_callback_keeps_the_completed_epochs():
     X, Y = _long_problem(1000)
     net = fb.MLP([3, 2, 1], seed=0)
     reference = net.copy()
-    reference.fit(X, Y, optimizer=fb.SGD(lr=0.5), epochs=2)
+    reference.fit(X, Y, optimizer=fb.SGD(lr=0.5), epochs=2, batch_size=1, shuffle=False)
 
     def boom(epoch, logs):
         if epoch == 1:
@@ -62,7 +67,8 @@ def test_an_exception_from_a_callback_keeps_the_completed_epochs():
 
     record = Record()
     with pytest.raises(ValueError, match="callback failed") as info:
-        net.fit(X, Y, optimizer=fb.SGD(lr=0.5), epochs=5, callbacks=[record, boom])
+        net.fit(X, Y, optimizer=fb.SGD(lr=0.5), epochs=5, callbacks=[record, boom], batch_size=1,
+                shuffle=False)
     assert info.value.history.epochs == 2
     assert record.end == {"epochs": 2, "outcome": "error"}
     np.testing.assert_array_equal(net.params, reference.params)
@@ -71,7 +77,8 @@ def test_an_exception_from_a_callback_keeps_the_completed_epochs():
 def test_concurrent_fits_on_one_network_are_refused():
     X, Y = _long_problem(200_000)
     net = fb.MLP([3, 2, 1], seed=0)
-    worker = threading.Thread(target=net.fit, args=(X, Y), kwargs=dict(epochs=5))
+    worker = threading.Thread(target=net.fit, args=(X, Y),
+                              kwargs=dict(epochs=5, batch_size=1, shuffle=False))
     worker.start()
     try:
         deadline = time.monotonic() + 30

@@ -255,7 +255,8 @@ def test_other_files_are_refused_without_running_anything(tmp_path):
             return (open, (str(marker), "w"))
 
     evil = tmp_path / "evil.npz"
-    np.save(evil.open("wb"), np.array([Payload()], dtype=object), allow_pickle=True)
+    with evil.open("wb") as f:
+        np.save(f, np.array([Payload()], dtype=object), allow_pickle=True)
     with pytest.raises(fb.ModelFileError):
         fb.load(evil)
     with zipfile.ZipFile(evil, "w") as z:  # an archive whose header member is a pickle

@@ -62,7 +62,7 @@ def test_fit_follows_a_schedule_step_by_step(kind, make, batch_size):
     ref.train(W, b, ref_activations(net), "squared", X, T,
               ref.ReferenceOptimizer(kind, 0.2, momentum=0.5), epochs=2, batch_size=batch_size,
               rates=sched)
-    history = net.fit(X, T, optimizer=make(sched), epochs=2, batch_size=batch_size)
+    history = net.fit(X, T, optimizer=make(sched), epochs=2, batch_size=batch_size, shuffle=False)
     for got, w in zip(net.weights + net.biases, W + b):
         np.testing.assert_allclose(got, w, rtol=1e-12)
     steps_per_epoch = -(-7 // batch_size)
@@ -147,15 +147,15 @@ def test_an_optimizer_carries_its_state_across_fit_calls():
     X, y = _spiral(20)
     a = fb.MLP([2, 5, 2], hidden="relu", output="softmax", loss="cross_entropy", seed=0)
     b = a.copy()
-    a.fit(X, y, optimizer=fb.Adam(lr=0.01), epochs=2, batch_size=4)
+    a.fit(X, y, optimizer=fb.Adam(lr=0.01), epochs=2, batch_size=4, shuffle=False)
     opt = fb.Adam(lr=0.01)
-    b.fit(X, y, optimizer=opt, epochs=1, batch_size=4)
-    b.fit(X, y, optimizer=opt, epochs=1, batch_size=4)
+    b.fit(X, y, optimizer=opt, epochs=1, batch_size=4, shuffle=False)
+    b.fit(X, y, optimizer=opt, epochs=1, batch_size=4, shuffle=False)
     np.testing.assert_array_equal(a.params, b.params)
     assert opt.t == 2 * 10 and opt.epochs == 2
     # used with another network it starts afresh
     c = fb.MLP([2, 5, 2], hidden="relu", output="softmax", loss="cross_entropy", seed=0)
-    c.fit(X, y, optimizer=opt, epochs=1, batch_size=4)
+    c.fit(X, y, optimizer=opt, epochs=1, batch_size=4, shuffle=False)
     assert opt.t == 10
 
 
@@ -163,8 +163,8 @@ def test_batch_size_larger_than_the_data_is_batch_mode():
     X, y = _xor()
     a = fb.MLP([2, 3, 1], seed=0)
     b = a.copy()
-    a.fit(X, y, optimizer=fb.SGD(lr=0.5), epochs=3, batch_size=None)
-    b.fit(X, y, optimizer=fb.SGD(lr=0.5), epochs=3, batch_size=100)
+    a.fit(X, y, optimizer=fb.SGD(lr=0.5), epochs=3, batch_size=None, shuffle=False)
+    b.fit(X, y, optimizer=fb.SGD(lr=0.5), epochs=3, batch_size=100, shuffle=False)
     np.testing.assert_array_equal(a.params, b.params)
 
 
@@ -216,7 +216,7 @@ def test_the_loss_reported_is_the_running_mean_of_the_batch_losses():
     for i in range(4):  # per-example: each loss is taken before that example's update
         expected += probe.loss(X[i:i + 1], y[i:i + 1], alpha=0.1) / 4
         probe.fit(X[i:i + 1], y[i:i + 1], optimizer=fb.SGD(lr=0.3), alpha=0.1)
-    h = net.fit(X, y, optimizer=fb.SGD(lr=0.3), alpha=0.1)
+    h = net.fit(X, y, optimizer=fb.SGD(lr=0.3), alpha=0.1, batch_size=1, shuffle=False)
     assert h.loss[0] == pytest.approx(expected, rel=1e-12)
     np.testing.assert_allclose(net.params, probe.params, rtol=1e-14)
 
@@ -271,13 +271,13 @@ def test_lr_in_velocity_momentum_matches_the_reference_under_a_schedule(nesterov
                                      lr_in_velocity=True),
               epochs=2, batch_size=2, rates=sched)
     net.fit(X, T, optimizer=fb.SGD(lr=sched, momentum=0.9, nesterov=nesterov, lr_in_velocity=True),
-            epochs=2, batch_size=2)
+            epochs=2, batch_size=2, shuffle=False)
     for got, w in zip(net.weights + net.biases, W + b):
         np.testing.assert_allclose(got, w, rtol=1e-12)
     # with a changing rate the two momentum forms part ways
     other = make_net([3, 4, 1], "tanh", "identity", "squared")
     other.fit(X, T, optimizer=fb.SGD(lr=sched, momentum=0.9, nesterov=nesterov), epochs=2,
-              batch_size=2)
+              batch_size=2, shuffle=False)
     assert not np.allclose(other.params, net.params, rtol=1e-6)
 
 
@@ -290,11 +290,11 @@ def test_divergence_stops_with_a_clear_error_and_restores_the_last_good_epoch():
     def train(epochs):
         net = template.copy()
         opt = fb.SGD(lr=0.002, momentum=0.9)
-        return net, opt, net.fit(X, T, optimizer=opt, epochs=epochs, batch_size=4)
+        return net, opt, net.fit(X, T, optimizer=opt, epochs=epochs, batch_size=4, shuffle=False)
 
     net, opt = template.copy(), fb.SGD(lr=0.002, momentum=0.9)
     with pytest.raises(fb.TrainingDiverged, match=r"diverged in epoch (\d+).*restored") as info:
-        net.fit(X, T, optimizer=opt, epochs=50, batch_size=4)
+        net.fit(X, T, optimizer=opt, epochs=50, batch_size=4, shuffle=False)
     err = info.value
     assert isinstance(err, FloatingPointError)
     assert err.epoch > 1 and err.history.epochs == err.epoch - 1
@@ -311,9 +311,10 @@ def test_divergence_can_stop_quietly_for_sweeps():
     loud, quiet = (fb.MLP([3, 8, 1], hidden="identity", output="identity", seed=0)
                    for _ in range(2))
     with pytest.raises(fb.TrainingDiverged) as info:
-        loud.fit(X, T, optimizer=fb.SGD(lr=0.02, momentum=0.9), epochs=50, batch_size=4)
+        loud.fit(X, T, optimizer=fb.SGD(lr=0.02, momentum=0.9), epochs=50, batch_size=4,
+                 shuffle=False)
     history = quiet.fit(X, T, optimizer=fb.SGD(lr=0.02, momentum=0.9), epochs=50, batch_size=4,
-                        on_divergence="stop")
+                        shuffle=False, on_divergence="stop")
     assert isinstance(history.diverged, fb.TrainingDiverged)
     assert history.diverged.epoch == info.value.epoch and history.epochs == info.value.epoch - 1
     np.testing.assert_array_equal(quiet.params, loud.params)

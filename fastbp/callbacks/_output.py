@@ -117,11 +117,16 @@ class ProgressBar(Callback):
         self.file = file
         self._tqdm = None
 
+    # shown when present: accuracy and val_accuracy are added by a callback
+    # that runs before this one (the command line's, for classifiers)
+    SHOWN = ("loss", "accuracy", "val_loss", "val_accuracy")
+
     @staticmethod
     def format_line(epoch, epochs, logs):
         """'epoch 3/10 - loss 0.12 - val_loss 0.15 - lr 0.01' (epoch from 0)."""
-        extra = f" - val_loss {logs['val_loss']:.6g}" if "val_loss" in logs else ""
-        return f"epoch {epoch + 1}/{epochs} - loss {logs['loss']:.6g}{extra} - lr {logs['lr']:.4g}"
+        shown = "".join(f" - {k} {logs[k]:.4f}" if k.endswith("accuracy")
+                        else f" - {k} {logs[k]:.6g}" for k in ProgressBar.SHOWN if k in logs)
+        return f"epoch {epoch + 1}/{epochs}{shown} - lr {logs['lr']:.4g}"
 
     def on_train_begin(self, logs):
         self.epochs = logs["epochs"]
@@ -135,9 +140,8 @@ class ProgressBar(Callback):
         if self._tqdm is None:
             print(line, file=self.file or sys.stdout, flush=True)
             return False
-        post = {"loss": f"{logs['loss']:.4g}"}
-        if "val_loss" in logs:
-            post["val_loss"] = f"{logs['val_loss']:.4g}"
+        post = {k: f"{logs[k]:.4f}" if k.endswith("accuracy") else f"{logs[k]:.4g}"
+                for k in self.SHOWN if k in logs}
         post["lr"] = f"{logs['lr']:.3g}"
         self._tqdm.set_postfix(post, refresh=False)
         self._tqdm.update(1)

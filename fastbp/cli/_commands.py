@@ -24,6 +24,20 @@ __all__ = ["main", "COMMANDS"]
 
 
 # --- train -----------------------------------------------------------------------------
+DEFAULT_PATIENCE = 10  # --early-stopping when there is a validation split
+
+
+class _Accuracy(fb.callbacks.Callback):
+    """Adds accuracy (and val_accuracy) to each epoch's logs, for the progress
+    bar and lines of a classifier; it runs before them."""
+
+    def __init__(self, X, y, validation):
+        self.data = [("accuracy", X, y)] + ([("val_accuracy", *validation)] if validation else [])
+
+    def on_epoch_end(self, epoch, logs):  # noqa: ARG002 - the callback protocol's signature
+        for name, X, y in self.data:
+            labels = y if y.ndim == 1 else y.argmax(axis=1)
+            logs[name] = float((self.model.forward(X).argmax(axis=1) == labels).mean())
 def _split(args, n):
     """(training rows, validation rows) of a table of ``n`` rows, sorted."""
     order = np.random.default_rng(args.seed).permutation(n)
@@ -33,6 +47,8 @@ def _split(args, n):
                        f"{n_val} for validation and {n - n_val} for training; both need at least 1")
     if args.early_stopping and not n_val:
         raise CLIError("--early-stopping needs a validation split (--validation-split > 0)")
+    if args.early_stopping is None:  # on by default: regression overfits silently without it
+        args.early_stopping = DEFAULT_PATIENCE if n_val else 0
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
@@ -54,10 +70,14 @@ def _network(args, n_inputs, n_outputs, classification):
                   init=init, dtype=args.dtype, seed=args.seed)
 
 
-def _callbacks(args):
-    """(callbacks, the EarlyStopping among them or None)."""
-    callbacks = {"bar": [ProgressBar()], "lines": [ProgressBar(bar=False)],
+def _callbacks(args, accuracy=None):
+    """(callbacks, the EarlyStopping among them or None).  A bar only on a
+    terminal: a redirected log gets one line per epoch, not every frame."""
+    bar = None if sys.stderr.isatty() else False
+    callbacks = {"bar": [ProgressBar(bar=bar)], "lines": [ProgressBar(bar=False)],
                  "none": []}[args.progress]
+    if accuracy is not None and callbacks:
+        callbacks.insert(0, accuracy)
     stopper = None
     if args.early_stopping:
         stopper = EarlyStopping(patience=args.early_stopping, restore_best_weights=True)
@@ -81,6 +101,7 @@ def cmd_train(args):
     """``fastbp train``: fit a network to a table and save it."""
     check_options(args)  # option mistakes first, before reading the data
     batch_size = _batch_size(args)
+    print(f"reading {args.data} ...", flush=True)  # at once: a large table takes a while
     columns = read_table(args.data)
     n = len(next(iter(columns.values())))
     train_idx, val_idx = _split(args, n)
@@ -88,15 +109,17 @@ def cmd_train(args):
     opt = build_optimizer(args, -(-len(train_idx) // (batch_size or len(train_idx))))
     # scaling statistics from the training rows only: validation stays unseen
     prep = Preprocessing.fit(columns, args.target, args.features, args.task,
-                             standardize=not args.no_standardize, rows=train_idx, path=args.data)
+                             standardize=not args.no_standardize, rows=train_idx, path=args.data,
+                             categorical=args.categorical, impute=args.impute)
     classification = prep.task == "classification"
     X = prep.X(columns, args.data)
     net = _network(args, X.shape[1], prep.n_outputs, classification)
     y = prep.y(columns, args.data, one_hot=classification and net.output != "softmax")
     _describe(args, n, prep, net, opt, len(train_idx), len(val_idx))
 
-    callbacks, stopper = _callbacks(args)
     validation = (X[val_idx], y[val_idx]) if len(val_idx) else None
+    accuracy = _Accuracy(X[train_idx], y[train_idx], validation) if classification else None
+    callbacks, stopper = _callbacks(args, accuracy)
     history = net.fit(X[train_idx], y[train_idx], optimizer=opt, epochs=args.epochs,
                       batch_size=batch_size, alpha=args.alpha, shuffle=not args.no_shuffle,
                       seed=args.seed, validation_data=validation, callbacks=callbacks,
@@ -108,9 +131,7 @@ def cmd_train(args):
               f"{stopper.best_epoch + 1} (validation loss {stopper.best:.6g})")
     for name, idx in (("training", train_idx), ("validation", val_idx)):
         if len(idx):
-            metrics = _metrics(net, prep, X[idx], y[idx])
-            print(f"{name}: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()
-                                          if isinstance(v, float)))
+            print(f"{name}: {_summary(_metrics(net, prep, X[idx], y[idx]), prep)}")
     net.save(args.model, optimizer=opt, history=history,
              metadata={**prep.to_metadata(), "data": str(args.data)})
     print(f"model saved to {args.model}")
@@ -120,6 +141,18 @@ def cmd_train(args):
 
 
 # --- predict and evaluate ---------------------------------------------------------------
+def _number(name, value):
+    """One format per kind of number: fractions to 4 places, the rest to 6 digits."""
+    return f"{value:.4f}" if name in ("accuracy", "r2") else f"{value:.6g}"
+
+
+def _summary(metrics, prep):
+    """'loss 0.1234, accuracy 0.9765', or for regression the errors in the
+    target's units (the network's loss is on standardized targets: not shown)."""
+    names = ("loss", "accuracy") if prep.task == "classification" else ("mse", "rmse", "mae", "r2")
+    return ", ".join(f"{k} {_number(k, metrics[k])}" for k in names)
+
+
 def _metrics(net, prep, X, y):
     """Loss and task metrics of ``net`` on encoded data (targets in their units)."""
     out = net.forward(X)
@@ -171,9 +204,9 @@ def cmd_evaluate(args):
         print(json.dumps({"task": prep.task, **metrics}, indent=2))
         return 0
     print(f"{args.data}: {metrics['n']} rows, {prep.task} of {prep.target!r}")
-    print(f"  loss      {metrics['loss']:.6g}  ({net.loss_name})")
     if prep.task == "classification":
-        print(f"  accuracy  {metrics['accuracy']:.4f}")
+        print(f"  loss      {_number('loss', metrics['loss'])}  ({net.loss_name})")
+        print(f"  accuracy  {_number('accuracy', metrics['accuracy'])}")
         labels = [str(c) for c in prep.classes]
         width = max(len(s) for s in labels + [str(metrics["n"])])
         print("  confusion matrix (rows: true class, columns: predicted)")
@@ -181,8 +214,8 @@ def cmd_evaluate(args):
         for label, row in zip(labels, metrics["confusion"]):
             print("  " + label.rjust(width) + "  " + "  ".join(str(v).rjust(width) for v in row))
     else:
-        for k in ("mse", "rmse", "mae", "r2"):
-            print(f"  {k:<9} {metrics[k]:.6g}")
+        for k in ("mse", "rmse", "mae", "r2"):  # in the target's units
+            print(f"  {k:<9} {_number(k, metrics[k])}")
     return 0
 
 

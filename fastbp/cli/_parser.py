@@ -110,6 +110,14 @@ def _add_train_data(g):
                    help="fraction of the rows held out for validation, 0 for none (default: 0.2)")
     g.add_argument("--no-standardize", action="store_true",
                    help="use the features (and regression target) as they are")
+    g.add_argument("--categorical", metavar="auto|COLS",
+                   type=lambda s: "auto" if s.strip() == "auto" else column_list(s),
+                   help="one-hot encode text feature columns ('auto': every one) or the listed "
+                   "ones, with the values of the training rows (default: text features are "
+                   "refused)")
+    g.add_argument("--impute", choices=["mean", "median", "most_frequent"],
+                   help="fill missing feature cells with the training rows' mean, median or most "
+                   "frequent value (text: most frequent); default: refuse them")
 
 
 def _add_train_network(g):
@@ -150,9 +158,10 @@ def _add_train_training(g):
     g.add_argument("--clip-value", type=float, default=None, metavar="VALUE",
                    help="clamp each gradient entry to [-VALUE, VALUE] (default: none)")
     g.add_argument("--no-shuffle", action="store_true", help="visit the rows in file order")
-    g.add_argument("--early-stopping", type=positive_int, metavar="PATIENCE",
+    g.add_argument("--early-stopping", type=non_negative_int, metavar="PATIENCE",
                    help="stop when the validation loss has not improved for PATIENCE epochs and "
-                   "keep the best weights (needs a validation split)")
+                   "keep the best weights (needs a validation split); 0: off (default: 10 when "
+                   "there is a validation split, else off)")
     g.add_argument("--seed", type=int, default=0,
                    help="seed of the weights, the validation split and the shuffling (default: 0)")
 

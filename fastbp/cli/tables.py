@@ -28,11 +28,22 @@ class TableError(ValueError):
 
 
 def _column(values):
-    """A column as float64 when every cell is a number, else as strings."""
+    """A column as float64 when every non-empty cell is a number (empty cells
+    become NaN), else as strings (empty cells stay "")."""
     try:
-        return np.array([float(v) for v in values], dtype=np.float64)
+        return np.array([float(v) if v else np.nan for v in values], dtype=np.float64)
     except ValueError:
         return np.array(values, dtype=str)
+
+
+def _missing(column):
+    """Where ``column`` has no value: NaN, or an empty text cell."""
+    return np.isnan(column) if column.dtype.kind == "f" else column == ""
+
+
+def _first_line(mask):
+    """The CSV line of the first True row (the header is line 1)."""
+    return int(np.argmax(mask)) + 2
 
 
 def read_table(path):
@@ -45,6 +56,11 @@ def read_table(path):
     if not rows or not rows[0]:
         raise TableError(f"{path} is empty: expected a header row of column names, then data rows")
     header, data = [h.strip() for h in rows[0]], [r for r in rows[1:] if r]
+    unnamed = [j + 1 for j, h in enumerate(header) if not h or h.startswith("Unnamed: ")]
+    if unnamed:  # pandas' to_csv writes its index this way; as a feature it may leak the label
+        raise TableError(f"{path}: column {unnamed[0]} has no name; it looks like a row index "
+                         "(pandas writes one unless to_csv(..., index=False)): remove it, or "
+                         "name it in the header and leave it out with --features")
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
         raise TableError(f"{path}: duplicate column names {dup}")
@@ -53,10 +69,6 @@ def read_table(path):
     for i, r in enumerate(data, start=2):
         if len(r) != len(header):
             raise TableError(f"{path} line {i} has {len(r)} fields, the header has {len(header)}")
-        for name, cell in zip(header, r):
-            if not cell.strip():
-                raise TableError(f"{path} line {i}: column {name!r} is empty (missing values are "
-                                 f"not supported: fill or drop them first)")
     return {name: _column([r[j].strip() for r in data]) for j, name in enumerate(header)}
 
 
@@ -100,69 +112,62 @@ def _json_label(v):
 
 
 class Preprocessing:
-    """Feature standardization and target encoding, fitted on training data
-    and stored in a model file's metadata.
+    """Feature encoding and standardization and target encoding, fitted on
+    training data and stored in a model file's metadata.
 
     Attributes
     ----------
     features : list of str;  target : str or None
     task : "classification" or "regression"
     classes : list of labels (classification) or None
-    x_mean, x_scale : lists (identity when standardization is off)
+    x_mean, x_scale : lists, one per encoded input (identity when
+        standardization is off)
     y_mean, y_scale : floats (regression; targets are standardized too)
+    categories : {feature: [values]}: features one-hot encoded, one input per
+        value (a value not seen in training encodes as all zeros)
+    fill : {feature: value} or None: what a missing cell becomes (None:
+        missing cells are refused)
     """
 
     KEYS = ("features", "target", "task", "classes", "x_mean", "x_scale", "y_mean", "y_scale")
+    OPTIONAL = ("categories", "fill")  # newer fields: files written before them still load
 
     def __init__(self, **fields):
-        for k in self.KEYS:
+        for k in self.KEYS + self.OPTIONAL:
             setattr(self, k, fields.get(k))
+        self.categories = self.categories or {}
 
     @classmethod
     def fit(cls, columns, target, features=None, task="auto", standardize=True, rows=None,
-            path="data"):
+            path="data", categorical=None, impute=None):
         """Choose the features (default: every column but the target), the
-        task and the encoding from ``columns``; the scaling statistics come
-        from ``rows`` only (the training rows; default all)."""
-        if target not in columns:
-            raise TableError(f"{path} has no column {target!r} (the --target); its columns are "
-                             f"{list(columns)}")
-        features = [c for c in columns if c != target] if features is None else list(features)
-        if target in features:
-            raise TableError(f"the target {target!r} cannot also be a feature")
-        if not features:
-            raise TableError(f"{path} has no feature columns besides the target {target!r}")
-        X = _features(columns, features, path)
+        task and the encoding from ``columns``; the scaling statistics, fill
+        values and categories come from ``rows`` only (the training rows;
+        default all).  ``categorical``: "auto" (every text feature) or a list
+        of features to one-hot encode; ``impute``: "mean", "median" or
+        "most_frequent" for missing feature cells (text: most frequent)."""
+        features = _choose_features(columns, target, features, path)
         y = columns[target]
-        numeric = y.dtype.kind == "f"
-        if task == "auto":
-            few = numeric and np.all(y == np.round(y)) and len(np.unique(y)) <= MAX_AUTO_CLASSES
-            task = "classification" if (not numeric or few) else "regression"
-        if task not in ("classification", "regression"):
-            raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}")
-        if task == "regression" and not numeric:
-            raise TableError(f"regression needs a numeric target, but column {target!r} holds text "
-                             f"such as {str(y[0])!r}")
-        classes = None
-        if task == "classification":
-            classes = [_json_label(v) for v in np.unique(y)]
-            if len(classes) < 2:
-                raise TableError(f"classification needs at least 2 classes; column {target!r} "
-                                 f"holds only {classes}")
-        if rows is not None:
-            X, y_stats = X[rows], y[rows]
-        else:
-            y_stats = y
+        if _missing(y).any():
+            raise TableError(f"{path} line {_first_line(_missing(y))}: the target {target!r} is "
+                             "empty; rows without a target cannot be used: drop them")
+        task, classes = _task(y, target, task)
+        rows = np.arange(len(y)) if rows is None else rows
+        categories = _categories(columns, features, categorical, rows)
+        fill = None if impute is None else {
+            f: _fill_value(f, columns[f][rows], impute, f in categories) for f in features}
+        prep = cls(features=features, target=target, task=task, classes=classes,
+                   categories=categories, fill=fill)
+        X = prep.encode(columns, path)[rows]
         mean, scale = _mean_std(X)
         scale[scale == 0] = 1.0  # a constant feature stays constant (0 after centring)
         if not standardize:
             mean, scale = np.zeros_like(mean), np.ones_like(scale)
-        y_mean = y_scale = None
+        prep.x_mean, prep.x_scale = mean.tolist(), scale.tolist()
         if task == "regression":
-            y_mean, y_scale = (float(v[0]) for v in _mean_std(y_stats[:, None]))
-            y_scale = y_scale or 1.0
-        return cls(features=features, target=target, task=task, classes=classes,
-                   x_mean=mean.tolist(), x_scale=scale.tolist(), y_mean=y_mean, y_scale=y_scale)
+            y_mean, y_scale = (float(v[0]) for v in _mean_std(y[rows][:, None]))
+            prep.y_mean, prep.y_scale = y_mean, y_scale or 1.0
+        return prep
 
     @classmethod
     def from_metadata(cls, metadata, path="model"):
@@ -176,15 +181,40 @@ class Preprocessing:
         return cls(**fields)
 
     def to_metadata(self):
-        return {"preprocessing": {k: getattr(self, k) for k in self.KEYS}}
+        return {"preprocessing": {k: getattr(self, k) for k in self.KEYS + self.OPTIONAL}}
 
     @property
     def n_outputs(self):
         return len(self.classes) if self.task == "classification" else 1
 
+    def encode(self, columns, path="data"):
+        """The input matrix from ``columns``, before standardization: missing
+        cells filled, categorical features one-hot encoded."""
+        blocks = []
+        for name, c in zip(self.features, _pick(columns, self.features, path)):
+            gaps = _missing(c)
+            if gaps.any():
+                if self.fill is None:
+                    raise TableError(f"{path} line {_first_line(gaps)}: column {name!r} is empty "
+                                     f"({int(gaps.sum())} missing cells in it): fill or drop "
+                                     "them, or pass --impute mean|median|most_frequent")
+                c = np.where(gaps, self.fill[name], c)
+            if name in self.categories:
+                labels = [_json_label(v) for v in c]
+                blocks += [np.array([v == k for v in labels], dtype=np.float64)
+                           for k in self.categories[name]]
+            elif c.dtype.kind != "f":
+                raise TableError(f"{path}: feature column {name!r} is not numeric (it holds "
+                                 f"{str(c[~gaps][0] if (~gaps).any() else c[0])!r}); pass "
+                                 "--categorical auto to one-hot encode text columns, or choose "
+                                 "numeric features with --features")
+            else:
+                blocks.append(c.astype(np.float64))
+        return np.column_stack(blocks)
+
     def X(self, columns, path="data"):
-        """Standardized features from ``columns``."""
-        X = _features(columns, self.features, path)
+        """Encoded, standardized features from ``columns``."""
+        X = self.encode(columns, path)
         return _finite((X - np.asarray(self.x_mean)) / np.asarray(self.x_scale), "features", path)
 
     def y(self, columns, path="data", one_hot=False):
@@ -223,7 +253,8 @@ def _check_fields(fields, path):
           and isinstance(fields["target"], str)
           and fields["task"] in ("classification", "regression")
           and is_list(fields["x_mean"], numbers) and is_list(fields["x_scale"], numbers)
-          and len(fields["x_mean"]) == len(fields["x_scale"]) == len(fields["features"]))
+          # one-hot encoded features take a column per category
+          and len(fields["x_mean"]) == len(fields["x_scale"]) >= len(fields["features"]))
     if ok and fields["task"] == "classification":
         ok = is_list(fields["classes"], (str, int, float)) and len(fields["classes"]) >= 2
     elif ok:
@@ -251,10 +282,67 @@ def _finite(a, what, path):
     return a
 
 
-def _features(columns, names, path):
-    cols = _pick(columns, names, path)
-    for name, c in zip(names, cols):
-        if c.dtype.kind != "f":
-            raise TableError(f"{path}: feature column {name!r} is not numeric (it holds "
-                             f"{str(c[0])!r}); choose numeric features with --features")
-    return np.column_stack(cols).astype(np.float64)
+def _choose_features(columns, target, features, path):
+    if target not in columns:
+        raise TableError(f"{path} has no column {target!r} (the --target); its columns are "
+                         f"{list(columns)}")
+    features = [c for c in columns if c != target] if features is None else list(features)
+    if target in features:
+        raise TableError(f"the target {target!r} cannot also be a feature")
+    if not features:
+        raise TableError(f"{path} has no feature columns besides the target {target!r}")
+    _pick(columns, features, path)
+    return features
+
+
+def _task(y, target, task):
+    """(task, class labels or None) for target column ``y``."""
+    numeric = y.dtype.kind == "f"
+    if task == "auto":
+        few = numeric and np.all(y == np.round(y)) and len(np.unique(y)) <= MAX_AUTO_CLASSES
+        task = "classification" if (not numeric or few) else "regression"
+    if task not in ("classification", "regression"):
+        raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}")
+    if task == "regression" and not numeric:
+        raise TableError(f"regression needs a numeric target, but column {target!r} holds text "
+                         f"such as {str(y[0])!r}")
+    if task == "regression":
+        return task, None
+    classes = [_json_label(v) for v in np.unique(y)]
+    if len(classes) < 2:
+        raise TableError(f"classification needs at least 2 classes; column {target!r} "
+                         f"holds only {classes}")
+    return task, classes
+
+
+def _categories(columns, features, categorical, rows):
+    """{feature: its values in the training rows} for the one-hot encoded features."""
+    if categorical is None:
+        return {}
+    if categorical == "auto":
+        names = [f for f in features if columns[f].dtype.kind != "f"]
+    else:
+        names = list(categorical)
+        unknown = [n for n in names if n not in features]
+        if unknown:
+            raise TableError(f"--categorical names {unknown[0]!r}, which is not a feature; the "
+                             f"features are {features}")
+    found = {}
+    for n in names:
+        c = columns[n][rows]
+        found[n] = sorted({_json_label(v) for v in c[~_missing(c)]})  # all text or all numbers
+    return found
+
+
+def _fill_value(name, c, strategy, categorical):
+    """What a missing cell of feature ``name`` (its training cells ``c``) becomes."""
+    if strategy not in ("mean", "median", "most_frequent"):
+        raise ValueError(f"impute must be 'mean', 'median' or 'most_frequent', got {strategy!r}")
+    present = c[~_missing(c)]
+    if not len(present):
+        raise TableError(f"column {name!r} has no values in the training rows to impute from")
+    if categorical or c.dtype.kind != "f" or strategy == "most_frequent":
+        values, counts = np.unique(present, return_counts=True)
+        return _json_label(values[np.argmax(counts)]) if c.dtype.kind != "f" else \
+            float(values[np.argmax(counts)])
+    return float(np.mean(present) if strategy == "mean" else np.median(present))

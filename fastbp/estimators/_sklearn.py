@@ -15,7 +15,7 @@ try:
 except ImportError as err:  # pragma: no cover - exercised by simulating its absence
     raise ImportError(
         "fastbp.MLPClassifier and fastbp.MLPRegressor need scikit-learn >= 1.6, which is "
-        "not installed (or too old): pip install fastbp[sklearn]"
+        "not installed (or too old): pip install scikit-learn  (fastbp's 'sklearn' extra)"
     ) from err
 
 __all__ = [

@@ -3,6 +3,9 @@
 Han & Kamber, *Data Mining: Concepts and Techniques*, section 9.2.3 (fig. 9.5,
 tables 9.1-9.3): a 3-2-1 network of sigmoid units, one training example
 x = (1, 0, 1) with target 1, one per-example update with learning rate 0.9.
+The lecture's incremental mode is ``fit(..., batch_size=1, shuffle=False)``:
+one example at a time, in the order given (``fit`` defaults to shuffled
+mini-batches of 32).
 
 Run it with ``python -m fastbp.examples.worked_example`` (or ``fastbp
 worked-example``).  The numbers come from :func:`fastbp.trace`, which traces
