@@ -3,7 +3,7 @@ with onnxruntime: the same labels and probabilities as fastbp's.  Then a
 scikit-learn Pipeline (scaler + fastbp estimator) through skl2onnx.
 
 Needs scikit-learn, onnx, onnxruntime and skl2onnx
-(pip install 'fastbp[onnx]' onnxruntime skl2onnx scikit-learn).
+(pip install onnx onnxruntime skl2onnx scikit-learn).
 
     python examples/export_onnx.py
 """

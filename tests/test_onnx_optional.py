@@ -13,4 +13,4 @@ def test_fastbp_onnx_without_onnx_names_the_extra(tmp_path):
     result = run_python(["-c", code], tmp_path)
     assert result.returncode == 0, result.stderr
     assert ("fastbp.onnx.to_onnx needs onnx, which is not installed: pip install onnx  "
-            "(or pip install 'fastbp[onnx]')") in result.stdout
+            "(fastbp's 'onnx' extra)") in result.stdout

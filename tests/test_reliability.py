@@ -20,10 +20,10 @@ Y8 = RNG.integers(0, 2, 8)
 def test_pickle_then_fit_equals_fit_bit_for_bit(make):
     net = fb.MLP([3, 4, 2], hidden="tanh", output="softmax", loss="cross_entropy", seed=0)
     opt = make()
-    net.fit(X8, Y8, optimizer=opt, epochs=2, batch_size=4)
+    net.fit(X8, Y8, optimizer=opt, epochs=2, batch_size=4, seed=0)
     net2, opt2 = pickle.loads(pickle.dumps((net, opt)))
-    net.fit(X8, Y8, optimizer=opt, epochs=2, batch_size=4)
-    net2.fit(X8, Y8, optimizer=opt2, epochs=2, batch_size=4)
+    net.fit(X8, Y8, optimizer=opt, epochs=2, batch_size=4, seed=0)
+    net2.fit(X8, Y8, optimizer=opt2, epochs=2, batch_size=4, seed=0)
     assert opt2.t == opt.t == 8
     np.testing.assert_array_equal(net2.params, net.params)
 
@@ -176,7 +176,7 @@ def test_extreme_weights_train_as_their_rescaled_versions(dtype, big, tiny):
         rescaled = np.ldexp(w, -k)  # exact: a power of two
         nets = [fb.MLP([3, 4, 1], hidden="tanh", dtype=dtype, seed=0) for _ in range(2)]
         histories = [net.fit(X8, X8[:, :1] > 0, optimizer=fb.Adam(0.01), epochs=3,
-                             batch_size=4, sample_weight=weights)
+                             batch_size=4, sample_weight=weights, seed=0)
                      for net, weights in zip(nets, (w, rescaled))]
         np.testing.assert_array_equal(nets[0].params, nets[1].params)
         assert histories[0].loss == histories[1].loss and histories[0].loss[-1] > 0

@@ -34,6 +34,8 @@ def _fit(net, opt, X, y, epochs):
     return net.fit(X, y, optimizer=opt, epochs=epochs, batch_size=16, shuffle=True, seed=7)
 
 
+# the first part of a split run stops inside the warm-up, which fit warns about
+@pytest.mark.filterwarnings("ignore:the learning rate's warm-up")
 @pytest.mark.parametrize("name", list(SCHEDULES))
 def test_round_trip_and_bit_identical_resumption(tmp_path, name):
     sched = SCHEDULES[name]

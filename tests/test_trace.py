@@ -41,7 +41,7 @@ def test_the_slides_numbers():
 
 def _fit_copy(net, X, T, opt, alpha, batch_size):
     other = net.copy()
-    other.fit(X, T, optimizer=opt, batch_size=batch_size, alpha=alpha)
+    other.fit(X, T, optimizer=opt, batch_size=batch_size, alpha=alpha, shuffle=False)
     return other
 
 
@@ -67,21 +67,22 @@ def test_the_same_bits_as_fit_for_every_optimizer_continuing_its_state(backend, 
     net = make_net([3, 4, 2], "tanh", "sigmoid", "cross_entropy", dtype=dtype, seed=5)
     X, T = rng.normal(size=(6, 3)), targets(net, 6, rng)
     opt = fb.optimizers.get_optimizer(name)
-    net.fit(X, T, optimizer=opt, epochs=2, alpha=0.01)  # the optimizer now has state
+    # the optimizer now has state
+    net.fit(X, T, optimizer=opt, epochs=2, alpha=0.01, batch_size=1, shuffle=False)
     before, opt_before = net.params.copy(), copy.deepcopy(opt)
     tr = fb.trace(net, X[2], T[2], optimizer=opt, alpha=0.01)
     np.testing.assert_array_equal(net.params, before)  # neither is modified
     assert opt.t == opt_before.t and all(np.array_equal(a, b)
                                          for a, b in zip(opt._state, opt_before._state))
-    net.fit(X[2:3], T[2:3], optimizer=opt, alpha=0.01)
+    net.fit(X[2:3], T[2:3], optimizer=opt, alpha=0.01, batch_size=1, shuffle=False)
     np.testing.assert_array_equal(tr.new, net.params)
     assert tr.step == opt.t == 13 and tr.optimizer.epochs == opt.epochs
     for got, want in zip(tr.state.values(), opt._state):
         np.testing.assert_array_equal(got, want)
     assert len(tr.state) == len(opt._state)
     # the trace's network and optimizer train on as the fitted ones do
-    tr.net.fit(X, T, optimizer=tr.optimizer, alpha=0.01)
-    net.fit(X, T, optimizer=opt, alpha=0.01)
+    tr.net.fit(X, T, optimizer=tr.optimizer, alpha=0.01, batch_size=1, shuffle=False)
+    net.fit(X, T, optimizer=opt, alpha=0.01, batch_size=1, shuffle=False)
     np.testing.assert_array_equal(tr.net.params, net.params)
 
 

@@ -294,12 +294,13 @@ def _add_trace(sub):
 def _add_export(sub):
     export = sub.add_parser(
         "export", help="write a model file as an ONNX graph (needs onnx)",
-        description="Convert a fastbp model file to ONNX (needs onnx: pip install "
-        "'fastbp[onnx]').  Input 'X' (n_samples, n_features).  A model saved by 'fastbp train' "
-        "reads the raw feature columns (in the order the command prints) and standardizes them "
-        "as in training; its outputs are 'label' and 'probabilities' (classification) or "
-        "'prediction' in the target's units (regression), as 'fastbp predict' gives them.  Any "
-        "other model file: output 'Y', the network's outputs.")
+        description=(
+            "Convert a fastbp model file to ONNX (needs onnx: pip install onnx, or fastbp's "
+            "'onnx' extra).  Input 'X' (n_samples, n_features).  A model saved by 'fastbp "
+            "train' reads the raw feature columns (in the order the command prints) and "
+            "standardizes them as in training; its outputs are 'label' and 'probabilities' "
+            "(classification) or 'prediction' in the target's units (regression), as 'fastbp "
+            "predict' gives them.  Any other model file: output 'Y', the network's outputs."))
     export.add_argument("model", metavar="MODEL", help="a model file (.npz)")
     export.add_argument("output", metavar="ONNX", help="where to write the graph (.onnx)")
     export.add_argument("--dtype", choices=["float32", "float64"], default=None,

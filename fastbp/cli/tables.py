@@ -74,7 +74,8 @@ def read_table(path):
 
 def _read_npz(path):
     try:
-        with np.load(path, allow_pickle=False) as f:
+        # opened here: np.load leaves its own handle open when the archive is broken
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
     except ValueError as e:
         raise TableError(f"{path}: cannot read it without unpickling objects ({e})") from None

@@ -1,4 +1,4 @@
-"""ONNX export (needs onnx: ``pip install 'fastbp[onnx]'``).
+"""ONNX export (needs onnx: ``pip install onnx``, fastbp's ``onnx`` extra).
 
 :func:`to_onnx` / :func:`save_onnx` convert an :class:`fastbp.MLP` or a
 fitted :class:`fastbp.MLPClassifier` / :class:`fastbp.MLPRegressor`;
