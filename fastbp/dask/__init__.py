@@ -1,0 +1,13 @@
+"""Training on a dask cluster: data-parallel, and out of core.
+
+``import fastbp.dask`` needs dask and distributed (``pip install
+'fastbp[dask]'``); ``import fastbp`` never imports them.  See docs/dask.md.
+"""
+from fastbp._optional import require
+
+require("dask", "fastbp.dask")
+require("distributed", "fastbp.dask")
+
+from fastbp.dask._fit import fit  # noqa: E402 - after the friendly import check
+
+__all__ = ["fit"]

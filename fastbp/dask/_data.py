@@ -1,0 +1,86 @@
+"""The training data on the cluster: X, Y and the sample weights as row
+blocks, checked and persisted on the workers once per fit.
+
+Every later task takes a block's future as an argument, so the scheduler
+runs it on the worker holding that block (data locality) and only the
+parameters and the results travel.  A lost block is recomputed by dask
+from its graph.
+"""
+import dask
+import dask.array as da
+import numpy as np
+
+from fastbp.dask import _tasks
+
+
+def as_rows(A, name, chunks=None):
+    """``A`` (a dask array or dataframe/series, or an in-memory array) as a
+    dask array split along rows only; ``chunks``: the row chunks to match."""
+    if hasattr(A, "to_dask_array"):  # dask dataframe or series
+        A = A.to_dask_array(lengths=True)
+    elif not isinstance(A, da.Array):
+        A = np.asarray(A)
+        if A.ndim not in (1, 2):
+            raise ValueError(f"{name} must be 1-D or 2-D, got {A.ndim}-D")
+        A = da.from_array(A, chunks=A.shape[0] if chunks is None else chunks)
+    if A.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D or 2-D, got {A.ndim}-D")
+    if any(np.isnan(c) for c in A.chunks[0]):
+        raise ValueError(f"{name} has unknown chunk sizes; call {name}.compute_chunk_sizes() "
+                         "(or give dataframes, whose lengths are computed)")
+    if chunks is not None and A.shape[0] != sum(chunks):
+        raise ValueError(f"{name} has {A.shape[0]} rows but X has {sum(chunks)}")
+    layout = {0: A.chunks[0] if chunks is None else chunks}
+    if A.ndim == 2:
+        layout[1] = -1
+    return A.rechunk(layout)
+
+
+class Blocks:
+    """The row blocks of one data set on the cluster, in row order.
+
+    Attributes
+    ----------
+    futures : list of Future
+        Each block's (X, Y, w), checked and in the network's dtype; empty
+        blocks are left out.
+    rows, wsums : ndarray
+        Each kept block's row count and weight sum.
+    starts : ndarray of intp
+        Each kept block's first row in the whole data.
+    """
+
+    def __init__(self, client, net, X, Y, sample_weight=None, names=("X", "Y")):
+        X = as_rows(X, names[0])
+        if X.ndim != 2:
+            raise ValueError(f"{names[0]} must be 2-D (n_samples, n_features), got {X.ndim}-D")
+        chunks = X.chunks[0]
+        Y = as_rows(Y, names[1], chunks)
+        blocks = [X.to_delayed().ravel(), Y.to_delayed().ravel()]
+        if sample_weight is not None:
+            blocks.append(as_rows(sample_weight, "sample_weight", chunks).to_delayed().ravel())
+        else:
+            blocks.append([None] * len(chunks))
+        prepare = dask.delayed(_tasks.prepare, pure=False)
+        keep = [i for i, rows in enumerate(chunks) if rows > 0]  # (check_X refuses no rows)
+        self.futures = client.compute([prepare(net, *(b[i] for b in blocks)) for i in keep])
+        sizes = client.gather(client.map(_tasks.block_size, self.futures, pure=False))
+        starts = np.concatenate([[0], np.cumsum(chunks)[:-1]]).astype(np.intp)
+        self.client = client
+        self.rows = np.array([rows for rows, _ in sizes], dtype=np.intp)
+        self.wsums = np.array([wsum for _, wsum in sizes])
+        self.starts = starts[keep]
+        self.n = int(sum(chunks))
+
+    def __len__(self):
+        return len(self.futures)
+
+    def split(self, rows):
+        """[(block index, its local row indices)] of the global ``rows``, in
+        block order, the rows keeping their order within each block."""
+        block = np.searchsorted(self.starts, rows, side="right") - 1
+        return [(b, rows[block == b] - self.starts[b]) for b in np.unique(block)]
+
+    def release(self):
+        for f in self.futures:
+            f.release()
