@@ -16,18 +16,18 @@ from fastbp.dask import _tasks
 from fastbp.history import TrainingDiverged
 
 
-def penalize_and_clip(net, grad, alpha, reg):
+def penalize_and_clip(net, grad, alpha, l1, reg):
     """Add the L2 and L1 terms to ``grad`` (float64, the data loss's mean
-    gradient; in place) and clip it as the compiled loop does; returns the
-    penalty alpha/2 sum ||W||^2 + l1 sum |W|."""
+    gradient; in place) and clip it as the compiled loop does (``reg``'s
+    limits); returns the penalty alpha/2 sum ||W||^2 + l1 sum |W|."""
     penalty = 0.0
     for g, w in zip(net._layer_views(grad)[0], net.weights):
         if alpha:
             g += alpha * w
             penalty += 0.5 * alpha * float(np.dot(w.ravel(), w.ravel()))
-        if reg.l1:
-            g += reg.l1 * np.sign(w)
-            penalty += reg.l1 * float(np.abs(w).sum(dtype=np.float64))
+        if l1:
+            g += l1 * np.sign(w)
+            penalty += l1 * float(np.abs(w).sum(dtype=np.float64))
     if reg.clip_norm:
         coef = reg.clip_norm / (math.sqrt(float(np.dot(grad, grad))) + 1e-6)
         if coef < 1:
@@ -39,9 +39,11 @@ def penalize_and_clip(net, grad, alpha, reg):
 
 class DistributedRunner:
     """Full-batch (``batch_size`` None) or exact synchronous mini-batch
-    training of ``net`` on ``blocks`` (a :class:`fastbp.dask._data.Blocks`)."""
+    training of ``net`` on ``blocks`` (a :class:`fastbp.dask._data.Blocks`).
+    ``l2_per_weight`` and ``loss_scale`` as :class:`fastbp._runner.Runner`'s."""
 
-    def __init__(self, net, opt, blocks, batch_size, alpha, reg, shuffle, seed, template):
+    def __init__(self, net, opt, blocks, batch_size, alpha, reg, shuffle, seed, template,
+                 l2_per_weight=False, loss_scale=1.0):
         self.net, self.opt, self.blocks = net, opt, blocks
         self.client, self.template = blocks.client, template
         self.n = blocks.n
@@ -49,6 +51,7 @@ class DistributedRunner:
         self.full = batch_size is None or self.batch == self.n
         self.n_steps = -(-self.n // self.batch)
         self.alpha, self.reg = alpha, reg
+        self.l2_per_weight, self.loss_scale = l2_per_weight, loss_scale
         self.sample = SampleOrder(self.n, shuffle and not self.full, seed)
         opt._bind(net, net.n_params, net.dtype)
         self.saved_params = np.empty_like(net.params)
@@ -80,7 +83,9 @@ class DistributedRunner:
         if wsum == 0:
             return None
         grad /= wsum
-        penalty = penalize_and_clip(self.net, grad, self.alpha, self.reg)
+        scale = 1.0 / wsum if self.l2_per_weight else 1.0  # scikit-learn's alpha / batch weight
+        penalty = penalize_and_clip(self.net, grad, self.alpha * scale, self.reg.l1 * scale,
+                                    self.reg)
         if not (math.isfinite(loss_sum) and math.isfinite(penalty) and np.isfinite(grad).all()):
             self._diverged(epoch, step)
         self.opt._step(self.net.params, grad.astype(self.net.dtype), self.net.weights,
@@ -115,7 +120,8 @@ class DistributedRunner:
         opt.epochs += 1
         self._dirty = False
         data_loss, penalty = loss_sum / self.n, penalty_sum / self.n
-        return EpochResult(data_loss + penalty, data_loss, penalty, float(rates[0]))
+        return EpochResult(data_loss / self.loss_scale + penalty, data_loss, penalty,
+                           float(rates[0]))
 
     def _diverged(self, epoch, step):
         self.recover()

@@ -119,11 +119,9 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
     validate = _validation(client, net, validation_data, alpha, reg.l1, template)
     with net._exclusive("fastbp.dask.fit"):
         if chosen == "local":
-            fit_kwargs = {"batch_size": batch_size, "alpha": alpha, "shuffle": shuffle,
-                          "dropout": dropout, "input_dropout": input_dropout, "l1": l1,
-                          "clip_norm": clip_norm, "clip_value": clip_value}
-            runner = LocalRunner(net, opt, blocks, epochs, sync_every, seed, fit_kwargs,
-                                 template)
+            settings = {"batch_size": batch_size, "alpha": alpha, "shuffle": shuffle,
+                        "regularization": reg}
+            runner = LocalRunner(net, opt, blocks, epochs, sync_every, seed, settings, template)
         else:
             runner = DistributedRunner(net, opt, blocks, batch_size, alpha, reg, shuffle, seed,
                                        template)

@@ -33,14 +33,14 @@ class LocalRunner:
     up to ``sync_every`` epochs runs at the first of its epochs; each epoch
     then reports the blocks' row-weighted mean loss of that epoch."""
 
-    def __init__(self, net, opt, blocks, epochs, sync_every, seed, fit_kwargs, template):
+    def __init__(self, net, opt, blocks, epochs, sync_every, seed, settings, template):
         self.net, self.opt, self.blocks, self.template = net, opt, blocks, template
         self.client = blocks.client
-        self.n, self.batch = blocks.n, fit_kwargs["batch_size"]
+        self.n, self.batch = blocks.n, settings["batch_size"]
         self.n_steps = -(-int(blocks.rows.max()) // self.batch)
         self.epochs, self.sync_every = epochs, sync_every
         self.seeds = block_seeds(seed, len(blocks))
-        self.fit_kwargs = {**fit_kwargs, "on_divergence": "stop"}
+        self.settings = settings  # Runner's keywords, for tasks.local_epochs
         self.share = blocks.rows / blocks.rows.sum()
         opt._bind(net, net.n_params, net.dtype)
         self.pending = []
@@ -56,7 +56,7 @@ class LocalRunner:
         network and optimizer (changed only once every block succeeded)."""
         params = self.net.params.copy()
         futures = [self.client.submit(_tasks.local_epochs, self.template, params, self.opt, f,
-                                      k, seed, self.fit_kwargs, pure=False)
+                                      k, seed, self.settings, pure=False)
                    for f, seed in zip(self.blocks.futures, self.seeds)]
         results = self.client.gather(futures)
         for b, (_, _, _, losses, _) in enumerate(results):

@@ -11,7 +11,7 @@ import numpy as np
 
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
-from fastbp.training import fit
+from fastbp._runner import Runner, train
 
 
 def prepare(net, X, Y, w):
@@ -63,9 +63,12 @@ def loss_sums(net, params, block):
     return float(_kernels.active().loss_dataset(top, params, X, Y, w, acts)), wsum
 
 
-def local_epochs(net, params, opt, block, epochs, seed, fit_kwargs):
-    """``epochs`` epochs of ``fit`` on the block from ``params`` and ``opt``
-    (copies); returns (params, optimizer state, optimizer t, losses, rates)."""
+def local_epochs(net, params, opt, block, epochs, seed, settings):
+    """``epochs`` epochs of fit's training loop on the block from ``params``
+    and ``opt`` (copies); returns (params, optimizer state, optimizer t,
+    losses, rates).  ``settings``: Runner's keywords (batch_size, alpha,
+    shuffle, l2_per_weight, loss_scale, regularization); a diverged epoch
+    ends the block's training early (the losses are then fewer)."""
     net = net.copy()
     net.params = params
     opt = copy.deepcopy(opt)
@@ -74,6 +77,8 @@ def local_epochs(net, params, opt, block, epochs, seed, fit_kwargs):
         # pickle): it belongs to this copy of the network
         opt._owner = weakref.ref(net)
     X, Y, w = block
-    history = fit(net, X, Y, optimizer=opt, epochs=epochs, seed=seed, sample_weight=w,
-                  **fit_kwargs)
+    settings = dict(settings)
+    batch = min(settings.pop("batch_size"), X.shape[0])
+    runner = Runner(net, X, Y, opt, batch, seed=seed, sample_weight=w, **settings)
+    history = train(runner, epochs, on_divergence="stop")
     return net.params, tuple(s.copy() for s in opt._state), opt.t, history.loss, history.lr
