@@ -81,6 +81,31 @@ class Blocks:
         block = np.searchsorted(self.starts, rows, side="right") - 1
         return [(b, rows[block == b] - self.starts[b]) for b in np.unique(block)]
 
+    def gradient_sums(self, net, params, rows=None):
+        """(loss sum, weight sum, float64 gradient of the loss sum) of
+        ``net`` at ``params`` over the global ``rows`` (all: None), without
+        penalties; the blocks' sums are added in block order, so the result
+        never depends on which worker answers first."""
+        if rows is None:
+            parts = [(f, None) for f in self.futures]
+        else:
+            parts = [(self.futures[b], local) for b, local in self.split(rows)]
+        results = self.client.gather([
+            self.client.submit(_tasks.gradient_sums, net, params, f, local, pure=False)
+            for f, local in parts])
+        grad = np.zeros(params.shape[0])
+        loss_sum = wsum = 0.0
+        for part_loss, part_w, part_grad in results:
+            loss_sum, wsum = loss_sum + part_loss, wsum + part_w
+            grad += part_grad
+        return loss_sum, wsum, grad
+
+    def loss_sums(self, net, params):
+        """(loss sum, weight sum) of ``net`` at ``params`` over every block."""
+        sums = self.client.gather([self.client.submit(_tasks.loss_sums, net, params, f,
+                                                      pure=False) for f in self.futures])
+        return sum(s for s, _ in sums), sum(w for _, w in sums)
+
     def release(self):
         for f in self.futures:
             f.release()

@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from fastbp._runner import EpochResult, SampleOrder
-from fastbp.dask import _tasks
 from fastbp.history import TrainingDiverged
 
 
@@ -60,21 +59,8 @@ class DistributedRunner:
 
     def gradient(self, rows=None):
         """(loss sum, weight sum, gradient sum) over ``rows`` (all: None) at
-        the current parameters, added in block order."""
-        params = self.net.params.copy()
-        if rows is None:
-            parts = [(f, None) for f in self.blocks.futures]
-        else:
-            parts = [(self.blocks.futures[b], local) for b, local in self.blocks.split(rows)]
-        futures = [self.client.submit(_tasks.gradient_sums, self.template, params, f, local,
-                                      pure=False) for f, local in parts]
-        results = self.client.gather(futures)
-        grad = np.zeros(params.shape[0])
-        loss_sum = wsum = 0.0
-        for part_loss, part_w, part_grad in results:  # block order: the same sum every run
-            loss_sum, wsum = loss_sum + part_loss, wsum + part_w
-            grad += part_grad
-        return loss_sum, wsum, grad
+        the current parameters."""
+        return self.blocks.gradient_sums(self.template, self.net.params.copy(), rows)
 
     def _step(self, rows, rate, epoch, step):
         """One update from the batch ``rows``; returns (count * mean loss,

@@ -6,7 +6,6 @@ from fastbp._regularization import Regularization
 from fastbp._runner import train
 from fastbp._validation import check_alpha, check_bool, check_int
 from fastbp.callbacks import as_callbacks
-from fastbp.dask import _tasks
 from fastbp.dask._data import Blocks
 from fastbp.dask._driver import DistributedRunner
 from fastbp.dask._local import LocalRunner
@@ -61,10 +60,8 @@ def _validation(client, net, validation_data, alpha, l1, template):
     blocks = Blocks(client, template, X_val, Y_val, names=("X_val", "Y_val"))
 
     def validate():
-        params = net.params.copy()
-        sums = client.gather([client.submit(_tasks.loss_sums, template, params, f, pure=False)
-                              for f in blocks.futures])
-        loss = sum(s for s, _ in sums) / sum(w for _, w in sums)
+        loss_sum, wsum = blocks.loss_sums(template, net.params.copy())
+        loss = loss_sum / wsum
         return loss + 0.5 * alpha * net._weights_sq_norm() + l1 * float(
             sum(np.abs(w).sum(dtype=np.float64) for w in net.weights))
     return validate

@@ -85,11 +85,12 @@ def batch_size(est, n, incremental=False):
     return min(est.batch_size, n)
 
 
-def fit_stochastic(est, X, Y, sw, val, incremental, rs):
+def fit_stochastic(est, X, Y, sw, val, incremental, rs, runner=Runner):
     """Epochs of the stochastic solver over checked X, Y (dense or sparse):
     max_iter of them, or one for partial_fit.  ``val`` is the validation
     set (X_val, Y_val, y_val, w_val) or None; with early stopping and no
-    set given, scikit-learn's split is made here, from ``rs``."""
+    set given, scikit-learn's split is made here, from ``rs``.  ``runner``:
+    the Runner class, or one with its signature (fastbp.dask's)."""
     # first stochastic fit, or early_stopping switched since the last one
     if not hasattr(est, "loss_curve_") or est.early_stopping != (
             est.validation_scores_ is not None):
@@ -115,10 +116,10 @@ def fit_stochastic(est, X, Y, sw, val, incremental, rs):
     if overrun:  # fit trains max_iter epochs at most: the warm-up could never end
         raise ValueError(f"learning_rate: {overrun} (max_iter={est.max_iter})")
     reg = Regularization.for_fit(est._net, clip_norm=est.clip_norm, dropout=est.dropout)
-    runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), est.alpha, est.shuffle,
+    epochs = runner(est._net, X, Y, opt, batch_size(est, n, incremental), est.alpha, est.shuffle,
                     rs, sw, l2_per_weight=True, loss_scale=est._loss_scale, regularization=reg)
     est.n_iter_ = 0
-    train(runner, 1 if incremental else est.max_iter, callbacks, validate)
+    train(epochs, 1 if incremental else est.max_iter, callbacks, validate)
     if stopping.ran_out and not incremental:
         # stacklevel: fit_stochastic <- _fit <- fit <- the user's fit call
         warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
