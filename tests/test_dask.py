@@ -192,3 +192,65 @@ def test_import_fastbp_does_not_import_dask(tmp_path):
             "assert 'dask' not in sys.modules and 'distributed' not in sys.modules")
     result = run_python(["-c", code], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+# --- the estimators -------------------------------------------------------------------------
+
+def _labelled(n=230):
+    X, labels, _ = _data(n)
+    return X, np.array(["ant", "bee", "cat"])[labels]
+
+
+@pytest.mark.parametrize(("solver", "extra"), [
+    ("lbfgs", {}),  # 10 L-BFGS iterations over the distributed objective
+    ("adam", {"batch_size": 230, "mode": None}),  # full batch through fit's runner
+    ("sgd", {"batch_size": 32, "mode": "sync"}),
+])
+def test_classifier_equals_the_local_estimator(client, solver, extra):
+    X, y = _labelled()
+    mode = extra.pop("mode", None)
+    params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=10, random_state=0,
+                  class_weight="balanced", **extra)
+    with pytest.warns(Warning):  # not converged in 10 iterations, both
+        ref = fb.MLPClassifier(**params).fit(X, y)
+    Xd, yd = _chunked(X, y, chunks=(70, 70, 90))  # the first block has no "cat"
+    with pytest.warns(Warning):
+        est = fbd.MLPClassifier(**params, client=client, mode=mode).fit(Xd, yd)
+    assert est.n_iter_ == ref.n_iter_ == 10
+    np.testing.assert_allclose(est._net.params, ref._net.params, rtol=1e-9, atol=1e-12)
+    assert est.loss_ == pytest.approx(ref.loss_, rel=1e-10)
+    predicted = est.predict(Xd)
+    assert isinstance(predicted, da.Array)
+    assert np.array_equal(predicted.compute(), ref.predict(X))
+    np.testing.assert_allclose(est.predict_proba(Xd).compute(), ref.predict_proba(X),
+                               rtol=1e-9, atol=1e-12)
+    assert est.score(Xd, yd) == ref.score(X, y)
+    local = est.to_local()
+    assert type(local) is fb.MLPClassifier and "client" not in local.get_params()
+    assert np.array_equal(local.predict(X), ref.predict(X))
+    local.coefs_[0][...] = 0  # an independent copy
+    np.testing.assert_allclose(est._net.params, ref._net.params, rtol=1e-9, atol=1e-12)
+
+
+def test_regressor_and_its_parameters(client):
+    X, _, _ = _data()
+    y = np.sin(X[:, 0]) + X[:, 1]
+    params = dict(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=15, random_state=1, tol=0)
+    with pytest.warns(Warning):
+        ref = fb.MLPRegressor(**params).fit(X, y)
+        est = fbd.MLPRegressor(**params, client=client).fit(*_chunked(X, y))
+    np.testing.assert_allclose(est._net.params, ref._net.params, rtol=1e-9, atol=1e-12)
+    assert est.get_params()["client"] is client
+    assert {"mode", "sync_every"} <= set(est.get_params())
+    np.testing.assert_allclose(est.predict(_chunked(X)[0]).compute(), ref.predict(X),
+                               rtol=1e-9, atol=1e-12)
+    assert est.score(*_chunked(X, y)) == pytest.approx(ref.score(X, y), rel=1e-12)
+
+
+def test_estimator_refusals(client):
+    X, y = _labelled()
+    Xd, yd = _chunked(X, y)
+    with pytest.raises(ValueError, match="explicit validation set"):
+        fbd.MLPClassifier(early_stopping=True, client=client).fit(Xd, yd)
+    with pytest.raises(NotImplementedError, match="to_local"):
+        fbd.MLPClassifier(client=client).partial_fit(Xd, yd)

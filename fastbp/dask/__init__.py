@@ -8,6 +8,7 @@ from fastbp._optional import require
 require("dask", "fastbp.dask")
 require("distributed", "fastbp.dask")
 
+from fastbp.dask._estimators import MLPClassifier, MLPRegressor  # noqa: E402
 from fastbp.dask._fit import fit  # noqa: E402 - after the friendly import check
 
-__all__ = ["fit"]
+__all__ = ["fit", "MLPClassifier", "MLPRegressor"]

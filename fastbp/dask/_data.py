@@ -41,6 +41,8 @@ class Blocks:
 
     Attributes
     ----------
+    template : MLP
+        The network the blocks were checked for; tasks read its shape.
     futures : list of Future
         Each block's (X, Y, w), checked and in the network's dtype; empty
         blocks are left out.
@@ -66,7 +68,7 @@ class Blocks:
         self.futures = client.compute([prepare(net, *(b[i] for b in blocks)) for i in keep])
         sizes = client.gather(client.map(_tasks.block_size, self.futures, pure=False))
         starts = np.concatenate([[0], np.cumsum(chunks)[:-1]]).astype(np.intp)
-        self.client = client
+        self.client, self.template = client, net
         self.rows = np.array([rows for rows, _ in sizes], dtype=np.intp)
         self.wsums = np.array([wsum for _, wsum in sizes])
         self.starts = starts[keep]

@@ -30,9 +30,10 @@ def get_client(client):
                          ) from None
 
 
-def choose_mode(mode, batch_size, reg):
+def choose_mode(mode, batch_size, reg, n=None):
     """The mode that runs: "full" for batch_size None, else ``mode``
-    ("sync" or "local"; None: "sync" from SYNC_FROM rows per batch)."""
+    ("sync" or "local"; None: "sync" from SYNC_FROM rows per batch, or
+    when one batch holds all ``n`` rows)."""
     if mode is not None and mode not in MODES:
         raise ValueError(f"mode must be 'sync', 'local' or None, got {mode!r}")
     if batch_size is None:
@@ -41,7 +42,8 @@ def choose_mode(mode, batch_size, reg):
                              "(batch_size=None trains full batch, exactly, on every block)")
         chosen = "full"
     else:
-        chosen = mode or ("sync" if batch_size >= SYNC_FROM else "local")
+        big = batch_size >= SYNC_FROM or (n is not None and batch_size >= n)
+        chosen = mode or ("sync" if big else "local")
     if chosen != "local" and reg.dropout:
         raise ValueError("dropout and input_dropout need mode='local' in fastbp.dask.fit "
                          "(full-batch and synchronous training do not drop units yet)")
@@ -106,7 +108,7 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
     shuffle = check_bool("shuffle", shuffle)
     sync_every = check_int("sync_every", sync_every, 1)
     reg = Regularization.for_fit(net, l1, clip_norm, clip_value, dropout, input_dropout)
-    chosen = choose_mode(mode, batch_size, reg)
+    choose_mode(mode, batch_size, reg)  # its errors before any work on the cluster
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     callbacks = as_callbacks(callbacks) + _progress(verbose)
@@ -115,7 +117,7 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
     blocks = Blocks(client, template, X, Y, sample_weight)
     validate = _validation(client, net, validation_data, alpha, reg.l1, template)
     with net._exclusive("fastbp.dask.fit"):
-        if chosen == "local":
+        if choose_mode(mode, batch_size, reg, blocks.n) == "local":
             settings = {"batch_size": batch_size, "alpha": alpha, "shuffle": shuffle,
                         "regularization": reg}
             runner = LocalRunner(net, opt, blocks, epochs, sync_every, seed, settings, template)
