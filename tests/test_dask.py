@@ -254,3 +254,22 @@ def test_estimator_refusals(client):
         fbd.MLPClassifier(early_stopping=True, client=client).fit(Xd, yd)
     with pytest.raises(NotImplementedError, match="to_local"):
         fbd.MLPClassifier(client=client).partial_fit(Xd, yd)
+
+
+# --- out of core ----------------------------------------------------------------------------
+
+def test_out_of_core_from_npy_files(client, tmp_path):
+    """From a memory-mapped .npy (X) and a stack of .npy files (y), each
+    block read again by every task (persist=False): the same training."""
+    X, y, _ = _data()
+    np.save(tmp_path / "X.npy", X)
+    for i, rows in enumerate((slice(0, 100), slice(100, 230))):
+        np.save(tmp_path / f"y{i}.npy", y[rows])
+    Xd = fbd.from_npy(tmp_path / "X.npy", chunks=100)
+    yd = fbd.from_npy([tmp_path / "y0.npy", tmp_path / "y1.npy"])
+    assert Xd.chunks[0] == (100, 100, 30) and yd.chunks[0] == (100, 130)
+    kw = dict(epochs=2, batch_size=64, shuffle=True, seed=4)
+    ref, net = _net(), _net()
+    ref.fit(X, y, optimizer="adam", **kw)
+    fbd.fit(net, Xd, yd, client=client, optimizer="adam", mode="sync", persist=False, **kw)
+    np.testing.assert_allclose(net.params, ref.params, rtol=1e-10, atol=1e-13)

@@ -1,5 +1,6 @@
 """The training data on the cluster: X, Y and the sample weights as row
-blocks, checked and persisted on the workers once per fit.
+blocks, checked and persisted on the workers once per fit (or read again
+by every task, out of core).
 
 Every later task takes a block's future as an argument, so the scheduler
 runs it on the worker holding that block (data locality) and only the
@@ -39,43 +40,60 @@ def as_rows(A, name, chunks=None):
 class Blocks:
     """The row blocks of one data set on the cluster, in row order.
 
+    ``persist=True``: each block is read, checked and converted once and
+    kept in the memory of a worker.  ``persist=False`` (out of core): each
+    task reads its block again from its source (memory-mapped files, say)
+    and frees it afterwards, so memory holds a few blocks, not the data.
+
     Attributes
     ----------
     template : MLP
         The network the blocks were checked for; tasks read its shape.
-    futures : list of Future
-        Each block's (X, Y, w), checked and in the network's dtype; empty
-        blocks are left out.
     rows, wsums : ndarray
-        Each kept block's row count and weight sum.
+        Each block's row count and weight sum (empty blocks are left out).
     starts : ndarray of intp
         Each kept block's first row in the whole data.
     """
 
-    def __init__(self, client, net, X, Y, sample_weight=None, names=("X", "Y")):
+    def __init__(self, client, net, X, Y, sample_weight=None, names=("X", "Y"), persist=True):
         X = as_rows(X, names[0])
         if X.ndim != 2:
             raise ValueError(f"{names[0]} must be 2-D (n_samples, n_features), got {X.ndim}-D")
         chunks = X.chunks[0]
         Y = as_rows(Y, names[1], chunks)
-        blocks = [X.to_delayed().ravel(), Y.to_delayed().ravel()]
+        parts = [X.to_delayed().ravel(), Y.to_delayed().ravel()]
         if sample_weight is not None:
-            blocks.append(as_rows(sample_weight, "sample_weight", chunks).to_delayed().ravel())
+            parts.append(as_rows(sample_weight, "sample_weight", chunks).to_delayed().ravel())
         else:
-            blocks.append([None] * len(chunks))
+            parts.append([None] * len(chunks))
         prepare = dask.delayed(_tasks.prepare, pure=False)
         keep = [i for i, rows in enumerate(chunks) if rows > 0]  # (check_X refuses no rows)
-        self.futures = client.compute([prepare(net, *(b[i] for b in blocks)) for i in keep])
-        sizes = client.gather(client.map(_tasks.block_size, self.futures, pure=False))
+        self._blocks = [prepare(net, *(p[i] for p in parts)) for i in keep]
+        self.client, self.template, self.persist = client, net, persist
+        if persist:
+            self._blocks = client.compute(self._blocks)
+        sizes = self.run(_tasks.block_size, [(b, ()) for b in range(len(keep))])
         starts = np.concatenate([[0], np.cumsum(chunks)[:-1]]).astype(np.intp)
-        self.client, self.template = client, net
         self.rows = np.array([rows for rows, _ in sizes], dtype=np.intp)
         self.wsums = np.array([wsum for _, wsum in sizes])
         self.starts = starts[keep]
         self.n = int(sum(chunks))
 
     def __len__(self):
-        return len(self.futures)
+        return len(self._blocks)
+
+    def run(self, func, calls):
+        """``[func(block b, *args) for b, args in calls]``, run on the workers
+        (where each persisted block lives), gathered in the order of
+        ``calls`` whichever finishes first."""
+        client = self.client
+        if self.persist:
+            futures = [client.submit(func, self._blocks[b], *args, pure=False)
+                       for b, args in calls]
+        else:
+            task = dask.delayed(func, pure=False)
+            futures = client.compute([task(self._blocks[b], *args) for b, args in calls])
+        return client.gather(futures)
 
     def split(self, rows):
         """[(block index, its local row indices)] of the global ``rows``, in
@@ -88,13 +106,10 @@ class Blocks:
         ``net`` at ``params`` over the global ``rows`` (all: None), without
         penalties; the blocks' sums are added in block order, so the result
         never depends on which worker answers first."""
-        if rows is None:
-            parts = [(f, None) for f in self.futures]
-        else:
-            parts = [(self.futures[b], local) for b, local in self.split(rows)]
-        results = self.client.gather([
-            self.client.submit(_tasks.gradient_sums, net, params, f, local, pure=False)
-            for f, local in parts])
+        parts = ([(b, None) for b in range(len(self))] if rows is None
+                 else self.split(rows))
+        results = self.run(_tasks.gradient_sums, [(b, (net, params, local))
+                                                  for b, local in parts])
         grad = np.zeros(params.shape[0])
         loss_sum = wsum = 0.0
         for part_loss, part_w, part_grad in results:
@@ -104,10 +119,32 @@ class Blocks:
 
     def loss_sums(self, net, params):
         """(loss sum, weight sum) of ``net`` at ``params`` over every block."""
-        sums = self.client.gather([self.client.submit(_tasks.loss_sums, net, params, f,
-                                                      pure=False) for f in self.futures])
+        sums = self.run(_tasks.loss_sums, [(b, (net, params)) for b in range(len(self))])
         return sum(s for s, _ in sums), sum(w for _, w in sums)
 
     def release(self):
-        for f in self.futures:
-            f.release()
+        if self.persist:
+            for f in self._blocks:
+                f.release()
+
+
+def from_npy(paths, chunks=None):
+    """A dask array over .npy files, read lazily through memory maps.
+
+    ``paths``: one file (split into row blocks of ``chunks`` rows; default
+    one block) or a list of files of the same dtype and row width (one block
+    each, stacked).  A task reads only its block's rows, so with
+    ``fastbp.dask.fit(..., persist=False)`` training never holds the data.
+    """
+    if isinstance(paths, (str, bytes)) or hasattr(paths, "__fspath__"):
+        paths = [paths]
+    blocks = []
+    for path in paths:
+        head = np.load(path, mmap_mode="r")  # reads the header only
+        step = head.shape[0] if chunks is None or len(paths) > 1 else int(chunks)
+        for start in range(0, head.shape[0], max(step, 1)):
+            stop = min(start + step, head.shape[0])
+            blocks.append(da.from_delayed(
+                dask.delayed(_tasks.read_rows, pure=True)(str(path), start, stop),
+                shape=(stop - start, *head.shape[1:]), dtype=head.dtype))
+    return da.concatenate(blocks, axis=0)

@@ -20,7 +20,7 @@ from fastbp.estimators._params import check_params
 from fastbp.estimators._sklearn import LabelBinarizer, check_is_fitted, check_random_state
 from fastbp.estimators._stochastic import fit_stochastic
 
-DASK_PARAMS = ("client", "mode", "sync_every")
+DASK_PARAMS = ("client", "mode", "sync_every", "persist")
 
 
 def _with_dask_params(local):
@@ -28,7 +28,7 @@ def _with_dask_params(local):
     only), with the signature scikit-learn's get_params reads."""
     signature = inspect.signature(local.__init__)
     extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
-             for name, default in zip(DASK_PARAMS, (None, None, 1))]
+             for name, default in zip(DASK_PARAMS, (None, None, 1, True))]
     signature = signature.replace(parameters=[*signature.parameters.values(), *extra])
 
     def __init__(self, *args, **kwargs):
@@ -89,7 +89,7 @@ class _DaskMLP:
         self.n_features_in_ = X.shape[1]
         net = self._net
         val = self._validation_set(validation, net.dtype)
-        blocks = Blocks(client, net.copy(), X, Y, sw, names=("X", "y"))
+        blocks = Blocks(client, net.copy(), X, Y, sw, names=("X", "y"), persist=self.persist)
         try:
             if self._stochastic:
                 runner = functools.partial(self._runner, blocks)
@@ -168,8 +168,8 @@ class MLPClassifier(_DaskMLP, LocalClassifier):
     """:class:`fastbp.MLPClassifier` on dask collections.
 
     The parameters are those of :class:`fastbp.MLPClassifier`, plus
-    ``client`` (a distributed.Client; None: the current one), ``mode`` and
-    ``sync_every`` as in :func:`fastbp.dask.fit`.  The classes are found
+    ``client`` (a distributed.Client; None: the current one), ``mode``,
+    ``sync_every`` and ``persist`` as in :func:`fastbp.dask.fit`.  The classes are found
     over all of y first (so a block may lack some); ``class_weight=
     "balanced"`` uses the global counts.  y: 1-D labels.
     """

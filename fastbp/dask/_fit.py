@@ -72,7 +72,7 @@ def _validation(client, net, validation_data, alpha, l1, template):
 def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, alpha=0.0,
         shuffle=False, seed=None, sample_weight=None, mode=None, sync_every=1,
         validation_data=None, callbacks=None, verbose=False, on_divergence="raise",
-        dropout=0.0, input_dropout=0.0, l1=0.0, clip_norm=None, clip_value=None):
+        dropout=0.0, input_dropout=0.0, l1=0.0, clip_norm=None, clip_value=None, persist=True):
     """Train ``net`` on data held by a dask cluster; returns a History.
 
     The keywords are those of :meth:`fastbp.MLP.fit`, plus ``client`` (default:
@@ -95,6 +95,10 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
       weighted by rows.  Not equal to ``fit`` (except with one block).
     * ``mode=None``: "sync" for batches of 256 rows or more, else "local".
 
+    ``persist=True`` reads and checks every block once and keeps it in a
+    worker's memory; ``persist=False`` reads each block again for every task
+    that needs it (out of core: from :func:`fastbp.dask.from_npy`, say).
+
     ``l1``, ``clip_norm`` and ``clip_value`` apply in every mode (to each
     step's whole gradient); ``dropout`` and ``input_dropout`` only in local
     mode.  The network and optimizer are only changed by the driver, between
@@ -114,7 +118,7 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
     callbacks = as_callbacks(callbacks) + _progress(verbose)
     client = get_client(client)
     template = net.copy()
-    blocks = Blocks(client, template, X, Y, sample_weight)
+    blocks = Blocks(client, template, X, Y, sample_weight, persist=check_bool("persist", persist))
     validate = _validation(client, net, validation_data, alpha, reg.l1, template)
     with net._exclusive("fastbp.dask.fit"):
         if choose_mode(mode, batch_size, reg, blocks.n) == "local":

@@ -55,10 +55,9 @@ class LocalRunner:
         """Train ``k`` epochs on every block, then average into the driver's
         network and optimizer (changed only once every block succeeded)."""
         params = self.net.params.copy()
-        futures = [self.client.submit(_tasks.local_epochs, self.template, params, self.opt, f,
-                                      k, seed, self.settings, pure=False)
-                   for f, seed in zip(self.blocks.futures, self.seeds)]
-        results = self.client.gather(futures)
+        results = self.blocks.run(_tasks.local_epochs, [
+            (b, (self.template, params, self.opt, k, seed, self.settings))
+            for b, seed in enumerate(self.seeds)])
         for b, (_, _, _, losses, _) in enumerate(results):
             if len(losses) < k:
                 raise TrainingDiverged(

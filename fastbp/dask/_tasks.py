@@ -1,5 +1,6 @@
-"""What runs on the workers: checking a block, the loss and gradient sums
-of a block's rows at given parameters, and local epochs on a block.
+"""What runs on the workers: reading and checking a block, the loss and
+gradient sums of a block's rows at given parameters, and local epochs on a
+block.  Every task over a block takes the block first.
 
 Every function reads the network it is given and never changes it (with
 in-process workers the same object serves several threads at once).
@@ -12,6 +13,12 @@ import numpy as np
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
 from fastbp._runner import Runner, train
+
+
+def read_rows(path, start, stop):
+    """Rows start:stop of the .npy file ``path``, read through a memory map
+    (only those rows are read)."""
+    return np.array(np.load(path, mmap_mode="r")[start:stop])
 
 
 def prepare(net, X, Y, w):
@@ -35,7 +42,7 @@ def _rows(block, rows):
     return X[rows], Y[rows], None if w is None else w[rows]
 
 
-def gradient_sums(net, params, block, rows=None):
+def gradient_sums(block, net, params, rows=None):
     """(loss sum, weight sum, gradient of the loss sum as float64) of the
     block's ``rows`` (all of them: None) at ``params``, without penalties;
     (0, 0, zeros) when the rows weigh nothing."""
@@ -52,7 +59,7 @@ def gradient_sums(net, params, block, rows=None):
     return float(loss_sum), float(wsum), grads.astype(np.float64) * wsum
 
 
-def loss_sums(net, params, block):
+def loss_sums(block, net, params):
     """(loss sum, weight sum) of the block at ``params`` (no penalties)."""
     X, Y, w = block
     wsum = float(X.shape[0] if w is None else np.sum(w, dtype=np.float64))
@@ -63,7 +70,7 @@ def loss_sums(net, params, block):
     return float(_kernels.active().loss_dataset(top, params, X, Y, w, acts)), wsum
 
 
-def local_epochs(net, params, opt, block, epochs, seed, settings):
+def local_epochs(block, net, params, opt, epochs, seed, settings):
     """``epochs`` epochs of fit's training loop on the block from ``params``
     and ``opt`` (copies); returns (params, optimizer state, optimizer t,
     losses, rates).  ``settings``: Runner's keywords (batch_size, alpha,
