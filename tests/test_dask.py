@@ -56,7 +56,7 @@ def test_gradient_sums_equal_the_network_gradient(client):
     try:
         runner = fbd._driver.DistributedRunner(net, fb.SGD(), blocks, None, 0.0,
                                                fb._regularization.Regularization(), False,
-                                               None, net)
+                                               None)
         loss_sum, wsum, grad = runner.gradient()
     finally:
         blocks.release()

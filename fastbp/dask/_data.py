@@ -48,7 +48,8 @@ class Blocks:
     Attributes
     ----------
     template : MLP
-        The network the blocks were checked for; tasks read its shape.
+        The network the blocks were checked for; tasks read its shape (from
+        ``shared``, its copy on every worker).
     rows, wsums : ndarray
         Each block's row count and weight sum (empty blocks are left out).
     starts : ndarray of intp
@@ -70,6 +71,8 @@ class Blocks:
         keep = [i for i, rows in enumerate(chunks) if rows > 0]  # (check_X refuses no rows)
         self._blocks = [prepare(net, *(p[i] for p in parts)) for i in keep]
         self.client, self.template, self.persist = client, net, persist
+        # the network travels once per worker, not with every task
+        self.shared = client.scatter(net, broadcast=True, hash=False)
         if persist:
             self._blocks = client.compute(self._blocks)
         sizes = self.run(_tasks.block_size, [(b, ()) for b in range(len(keep))])
@@ -101,14 +104,14 @@ class Blocks:
         block = np.searchsorted(self.starts, rows, side="right") - 1
         return [(b, rows[block == b] - self.starts[b]) for b in np.unique(block)]
 
-    def gradient_sums(self, net, params, rows=None):
-        """(loss sum, weight sum, float64 gradient of the loss sum) of
-        ``net`` at ``params`` over the global ``rows`` (all: None), without
+    def gradient_sums(self, params, rows=None):
+        """(loss sum, weight sum, float64 gradient of the loss sum) of the
+        template network at ``params`` over the global ``rows`` (all: None), without
         penalties; the blocks' sums are added in block order, so the result
         never depends on which worker answers first."""
         parts = ([(b, None) for b in range(len(self))] if rows is None
                  else self.split(rows))
-        results = self.run(_tasks.gradient_sums, [(b, (net, params, local))
+        results = self.run(_tasks.gradient_sums, [(b, (self.shared, params, local))
                                                   for b, local in parts])
         grad = np.zeros(params.shape[0])
         loss_sum = wsum = 0.0
@@ -117,15 +120,16 @@ class Blocks:
             grad += part_grad
         return loss_sum, wsum, grad
 
-    def loss_sums(self, net, params):
-        """(loss sum, weight sum) of ``net`` at ``params`` over every block."""
-        sums = self.run(_tasks.loss_sums, [(b, (net, params)) for b in range(len(self))])
+    def loss_sums(self, params):
+        """(loss sum, weight sum) of the template network at ``params`` over
+        every block."""
+        sums = self.run(_tasks.loss_sums, [(b, (self.shared, params)) for b in range(len(self))])
         return sum(s for s, _ in sums), sum(w for _, w in sums)
 
     def release(self):
-        if self.persist:
-            for f in self._blocks:
-                f.release()
+        for f in self._blocks if self.persist else ():
+            f.release()
+        self.shared.release()
 
 
 def from_npy(paths, chunks=None):

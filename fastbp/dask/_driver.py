@@ -41,10 +41,9 @@ class DistributedRunner:
     training of ``net`` on ``blocks`` (a :class:`fastbp.dask._data.Blocks`).
     ``l2_per_weight`` and ``loss_scale`` as :class:`fastbp._runner.Runner`'s."""
 
-    def __init__(self, net, opt, blocks, batch_size, alpha, reg, shuffle, seed, template,
+    def __init__(self, net, opt, blocks, batch_size, alpha, reg, shuffle, seed,
                  l2_per_weight=False, loss_scale=1.0):
         self.net, self.opt, self.blocks = net, opt, blocks
-        self.client, self.template = blocks.client, template
         self.n = blocks.n
         self.batch = self.n if batch_size is None else min(batch_size, self.n)
         self.full = batch_size is None or self.batch == self.n
@@ -60,7 +59,7 @@ class DistributedRunner:
     def gradient(self, rows=None):
         """(loss sum, weight sum, gradient sum) over ``rows`` (all: None) at
         the current parameters."""
-        return self.blocks.gradient_sums(self.template, self.net.params.copy(), rows)
+        return self.blocks.gradient_sums(self.net.params.copy(), rows)
 
     def _step(self, rows, rate, epoch, step):
         """One update from the batch ``rows``; returns (count * mean loss,

@@ -109,15 +109,14 @@ class _DaskMLP:
             settings = {"batch_size": batch, "alpha": alpha, "shuffle": shuffle,
                         "l2_per_weight": l2_per_weight, "loss_scale": loss_scale,
                         "regularization": regularization}
-            return LocalRunner(net, opt, blocks, self.max_iter, self.sync_every, rs, settings,
-                               blocks.template)
+            return LocalRunner(net, opt, blocks, self.max_iter, self.sync_every, rs, settings)
         return DistributedRunner(net, opt, blocks, batch, alpha, regularization, shuffle, rs,
-                                 blocks.template, l2_per_weight, loss_scale)
+                                 l2_per_weight, loss_scale)
 
     def _objective(self, blocks, alpha):
         """fit_lbfgs's objective, evaluated on the cluster."""
         net = self._net
-        loss_sum, wsum, grad = blocks.gradient_sums(blocks.template, net.params.copy())
+        loss_sum, wsum, grad = blocks.gradient_sums(net.params.copy())
         grad /= wsum
         for w, gw in zip(net.weights, net._layer_views(grad)[0], strict=True):
             gw += alpha * w

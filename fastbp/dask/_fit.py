@@ -50,7 +50,7 @@ def choose_mode(mode, batch_size, reg, n=None):
     return chosen
 
 
-def _validation(client, net, validation_data, alpha, l1, template):
+def _validation(client, net, validation_data, alpha, l1):
     """The validate() callable of fit for validation_data (in memory: on
     the driver; dask collections: blockwise on the workers)."""
     if validation_data is None:
@@ -59,10 +59,10 @@ def _validation(client, net, validation_data, alpha, l1, template):
         X_val, Y_val = validation_data
     except (TypeError, ValueError):
         raise TypeError("validation_data must be a pair (X_val, Y_val)") from None
-    blocks = Blocks(client, template, X_val, Y_val, names=("X_val", "Y_val"))
+    blocks = Blocks(client, net.copy(), X_val, Y_val, names=("X_val", "Y_val"))
 
     def validate():
-        loss_sum, wsum = blocks.loss_sums(template, net.params.copy())
+        loss_sum, wsum = blocks.loss_sums(net.params.copy())
         loss = loss_sum / wsum
         return loss + 0.5 * alpha * net._weights_sq_norm() + l1 * float(
             sum(np.abs(w).sum(dtype=np.float64) for w in net.weights))
@@ -117,17 +117,16 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     callbacks = as_callbacks(callbacks) + _progress(verbose)
     client = get_client(client)
-    template = net.copy()
-    blocks = Blocks(client, template, X, Y, sample_weight, persist=check_bool("persist", persist))
-    validate = _validation(client, net, validation_data, alpha, reg.l1, template)
+    blocks = Blocks(client, net.copy(), X, Y, sample_weight,
+                    persist=check_bool("persist", persist))
+    validate = _validation(client, net, validation_data, alpha, reg.l1)
     with net._exclusive("fastbp.dask.fit"):
         if choose_mode(mode, batch_size, reg, blocks.n) == "local":
             settings = {"batch_size": batch_size, "alpha": alpha, "shuffle": shuffle,
                         "regularization": reg}
-            runner = LocalRunner(net, opt, blocks, epochs, sync_every, seed, settings, template)
+            runner = LocalRunner(net, opt, blocks, epochs, sync_every, seed, settings)
         else:
-            runner = DistributedRunner(net, opt, blocks, batch_size, alpha, reg, shuffle, seed,
-                                       template)
+            runner = DistributedRunner(net, opt, blocks, batch_size, alpha, reg, shuffle, seed)
         try:
             return train(runner, epochs, callbacks, validate, on_divergence)
         finally:

@@ -33,8 +33,8 @@ class LocalRunner:
     up to ``sync_every`` epochs runs at the first of its epochs; each epoch
     then reports the blocks' row-weighted mean loss of that epoch."""
 
-    def __init__(self, net, opt, blocks, epochs, sync_every, seed, settings, template):
-        self.net, self.opt, self.blocks, self.template = net, opt, blocks, template
+    def __init__(self, net, opt, blocks, epochs, sync_every, seed, settings):
+        self.net, self.opt, self.blocks = net, opt, blocks
         self.client = blocks.client
         self.n, self.batch = blocks.n, settings["batch_size"]
         self.n_steps = -(-int(blocks.rows.max()) // self.batch)
@@ -56,7 +56,7 @@ class LocalRunner:
         network and optimizer (changed only once every block succeeded)."""
         params = self.net.params.copy()
         results = self.blocks.run(_tasks.local_epochs, [
-            (b, (self.template, params, self.opt, k, seed, self.settings))
+            (b, (self.blocks.shared, params, self.opt, k, seed, self.settings))
             for b, seed in enumerate(self.seeds)])
         for b, (_, _, _, losses, _) in enumerate(results):
             if len(losses) < k:
