@@ -273,3 +273,29 @@ def test_out_of_core_from_npy_files(client, tmp_path):
     ref.fit(X, y, optimizer="adam", **kw)
     fbd.fit(net, Xd, yd, client=client, optimizer="adam", mode="sync", persist=False, **kw)
     np.testing.assert_allclose(net.params, ref.params, rtol=1e-10, atol=1e-13)
+
+
+# --- faults ---------------------------------------------------------------------------------
+
+def test_a_killed_worker_changes_nothing():
+    """A worker process killed between two rounds: its blocks are recomputed
+    elsewhere and the training equals an undisturbed run."""
+    import os
+    import signal
+
+    X, y, _ = _data()
+    ref, net = _net(), _net()
+    ref.fit(X, y, optimizer="adam", epochs=4, batch_size=None, shuffle=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        pids = c.run(os.getpid)
+        victim = next(iter(pids.values()))
+
+        def kill(epoch, logs):  # noqa: ARG001 - the callback's signature
+            if epoch == 1:
+                os.kill(victim, signal.SIGKILL)
+        fbd.fit(net, *_chunked(X, y), client=c, optimizer="adam", epochs=4, batch_size=None,
+                shuffle=False, callbacks=[kill])
+        assert victim not in c.run(os.getpid).values()
+    np.testing.assert_allclose(net.params, ref.params, rtol=1e-9, atol=1e-12)
