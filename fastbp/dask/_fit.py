@@ -51,10 +51,10 @@ def choose_mode(mode, batch_size, reg, n=None):
 
 
 def _validation(client, net, validation_data, alpha, l1):
-    """The validate() callable of fit for validation_data (in memory: on
-    the driver; dask collections: blockwise on the workers)."""
+    """(the validate() callable of fit, its Blocks) for validation_data,
+    evaluated block-wise on the workers; (None, None) without it."""
     if validation_data is None:
-        return None
+        return None, None
     try:
         X_val, Y_val = validation_data
     except (TypeError, ValueError):
@@ -66,7 +66,7 @@ def _validation(client, net, validation_data, alpha, l1):
         loss = loss_sum / wsum
         return loss + 0.5 * alpha * net._weights_sq_norm() + l1 * float(
             sum(np.abs(w).sum(dtype=np.float64) for w in net.weights))
-    return validate
+    return validate, blocks
 
 
 def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, alpha=0.0,
@@ -115,19 +115,23 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
     choose_mode(mode, batch_size, reg)  # its errors before any work on the cluster
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
+    persist = check_bool("persist", persist)
     callbacks = as_callbacks(callbacks) + _progress(verbose)
     client = get_client(client)
-    blocks = Blocks(client, net.copy(), X, Y, sample_weight,
-                    persist=check_bool("persist", persist))
-    validate = _validation(client, net, validation_data, alpha, reg.l1)
-    with net._exclusive("fastbp.dask.fit"):
-        if choose_mode(mode, batch_size, reg, blocks.n) == "local":
-            settings = {"batch_size": batch_size, "alpha": alpha, "shuffle": shuffle,
-                        "regularization": reg}
-            runner = LocalRunner(net, opt, blocks, epochs, sync_every, seed, settings)
-        else:
-            runner = DistributedRunner(net, opt, blocks, batch_size, alpha, reg, shuffle, seed)
-        try:
+    blocks = Blocks(client, net.copy(), X, Y, sample_weight, persist=persist)
+    val_blocks = None
+    try:
+        validate, val_blocks = _validation(client, net, validation_data, alpha, reg.l1)
+        with net._exclusive("fastbp.dask.fit"):
+            if choose_mode(mode, batch_size, reg, blocks.n) == "local":
+                settings = {"batch_size": batch_size, "alpha": alpha, "shuffle": shuffle,
+                            "regularization": reg}
+                runner = LocalRunner(net, opt, blocks, epochs, sync_every, seed, settings)
+            else:
+                runner = DistributedRunner(net, opt, blocks, batch_size, alpha, reg, shuffle,
+                                           seed)
             return train(runner, epochs, callbacks, validate, on_divergence)
-        finally:
-            blocks.release()
+    finally:  # the blocks leave the workers' memory
+        for b in (blocks, val_blocks):
+            if b is not None:
+                b.release()
