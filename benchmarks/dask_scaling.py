@@ -64,7 +64,7 @@ def main():
     results = {}
     for workers in (1, 2):
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             results[workers] = _run(fbd, client, X, Y, net.copy(), epochs, args.repeats, workers)
             if workers == 2:
                 tiny = _run(fbd, client, X[:128], Y[:128], net.copy(), 20, args.repeats, 2)[0]

@@ -15,7 +15,7 @@ fbd = pytest.importorskip("fastbp.dask")
 def client():
     # two worker processes, as on a real cluster (every argument pickled)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
 
@@ -287,7 +287,7 @@ def test_a_killed_worker_changes_nothing():
     ref, net = _net(), _net()
     ref.fit(X, y, optimizer="adam", epochs=4, batch_size=None, shuffle=False)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         pids = c.run(os.getpid)
         victim = next(iter(pids.values()))
@@ -299,3 +299,46 @@ def test_a_killed_worker_changes_nothing():
                 shuffle=False, callbacks=[kill])
         assert victim not in c.run(os.getpid).values()
     np.testing.assert_allclose(net.params, ref.params, rtol=1e-9, atol=1e-12)
+
+
+_BOUNDED = """
+import resource, sys
+import numpy as np
+from distributed import Client, LocalCluster
+import fastbp as fb, fastbp.dask as fbd
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                  dashboard_address=":0") as cluster, Client(cluster) as client:
+    net = fb.MLP([64, 8, 1], output="identity", seed=0)
+    small = np.zeros((100, 64))
+    fbd.fit(net.copy(), small, small[:, 0], client=client, optimizer="sgd", batch_size=None)
+    before = peak_mb()
+    X = fbd.from_npy(sys.argv[1], chunks=10_000)
+    y = fbd.from_npy(sys.argv[2], chunks=10_000)
+    fbd.fit(net, X, y, client=client, optimizer="sgd", epochs=2, batch_size=None,
+            persist=False)
+    print(before, peak_mb())
+"""
+
+
+def test_out_of_core_memory_stays_bounded(tmp_path):
+    """Training on a 100 MB .npy through memory maps, persist=False: the
+    process's peak memory grows by far less than the data."""
+    from helpers import run_python
+
+    rng = np.random.default_rng(0)
+    X = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", shape=(200_000, 64))
+    for start in range(0, 200_000, 20_000):
+        X[start:start + 20_000] = rng.normal(size=(20_000, 64))
+    np.save(tmp_path / "y.npy", np.asarray(X[:, 0]) * 0.5)
+    del X
+    script = tmp_path / "bounded.py"
+    script.write_text(_BOUNDED)
+    result = run_python([str(script), str(tmp_path / "X.npy"), str(tmp_path / "y.npy")],
+                        cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    before, after = map(float, result.stdout.split()[-2:])
+    assert after - before < 50, (before, after)  # X alone is 102 MB (persisted: +108 MB)
