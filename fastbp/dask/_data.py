@@ -73,9 +73,15 @@ class Blocks:
         self.client, self.template, self.persist = client, net, persist
         # the network travels once per worker, not with every task
         self.shared = client.scatter(net, broadcast=True, hash=False)
+        self._homes = [None] * len(keep)
         if persist:
             self._blocks = client.compute(self._blocks)
         sizes = self.run(_tasks.block_size, [(b, ()) for b in range(len(keep))])
+        if persist:
+            # each block's worker: its tasks are pinned there (a lost worker's
+            # blocks are recomputed elsewhere, and their tasks follow them)
+            where = client.who_has(self._blocks)
+            self._homes = [list(where.get(f.key, ())) or None for f in self._blocks]
         starts = np.concatenate([[0], np.cumsum(chunks)[:-1]]).astype(np.intp)
         self.rows = np.array([rows for rows, _ in sizes], dtype=np.intp)
         self.wsums = np.array([wsum for _, wsum in sizes])
@@ -91,7 +97,9 @@ class Blocks:
         ``calls`` whichever finishes first."""
         client = self.client
         if self.persist:
-            futures = [client.submit(func, self._blocks[b], *args, pure=False)
+            futures = [client.submit(func, self._blocks[b], *args, pure=False,
+                                     workers=self._homes[b],
+                                     allow_other_workers=self._homes[b] is not None)
                        for b, args in calls]
         else:
             task = dask.delayed(func, pure=False)
