@@ -342,3 +342,20 @@ def test_out_of_core_memory_stays_bounded(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     before, after = map(float, result.stdout.split()[-2:])
     assert after - before < 50, (before, after)  # X alone is 102 MB (persisted: +108 MB)
+
+
+def test_a_lost_client_is_a_clear_error():
+    X, y, _ = _data()
+    net = _net()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        c = distributed.Client(cluster)
+        after_one = _net()
+        after_one.fit(X, y, optimizer=fb.SGD(lr=0.1), epochs=1, batch_size=None, shuffle=False)
+
+        def close(epoch, logs):  # noqa: ARG001 - the callback's signature
+            c.close()
+        with pytest.raises(ConnectionError, match="lost its connection"):
+            fbd.fit(net, *_chunked(X, y), client=c, optimizer=fb.SGD(lr=0.1), epochs=3,
+                    batch_size=None, shuffle=False, callbacks=[close])
+    np.testing.assert_allclose(net.params, after_one.params, rtol=1e-10)  # one whole epoch

@@ -10,6 +10,8 @@ from its graph.
 import dask
 import dask.array as da
 import numpy as np
+from distributed.client import ClosedClientError
+from distributed.comm.core import CommClosedError
 
 from fastbp.dask import _tasks
 
@@ -95,6 +97,14 @@ class Blocks:
         """``[func(block b, *args) for b, args in calls]``, run on the workers
         (where each persisted block lives), gathered in the order of
         ``calls`` whichever finishes first."""
+        try:
+            return self._run(func, calls)
+        except (ClosedClientError, CommClosedError) as err:
+            raise ConnectionError(
+                f"fastbp.dask lost its connection to the dask scheduler ({err}); the network "
+                f"and optimizer are left where they were before the epoch in progress") from err
+
+    def _run(self, func, calls):
         client = self.client
         if self.persist:
             futures = [client.submit(func, self._blocks[b], *args, pure=False,
