@@ -359,3 +359,16 @@ def test_a_lost_client_is_a_clear_error():
             fbd.fit(net, *_chunked(X, y), client=c, optimizer=fb.SGD(lr=0.1), epochs=3,
                     batch_size=None, shuffle=False, callbacks=[close])
     np.testing.assert_allclose(net.params, after_one.params, rtol=1e-10)  # one whole epoch
+
+
+def test_estimator_local_mode_with_one_block_equals_the_local_estimator(client):
+    X, _, _ = _data()
+    y = np.sin(X[:, 0]) + X[:, 1]
+    params = dict(hidden_layer_sizes=(4,), solver="adam", batch_size=20, shuffle=False,
+                  max_iter=5, random_state=1, alpha=1e-3)
+    with pytest.warns(Warning):  # not converged in 5 epochs, both
+        ref = fb.MLPRegressor(**params).fit(X, y)
+        est = fbd.MLPRegressor(**params, client=client, mode="local").fit(
+            *_chunked(X, y, chunks=(len(X),)))
+    assert np.array_equal(est._net.params, ref._net.params)
+    assert est.loss_curve_ == ref.loss_curve_ and est.n_iter_ == ref.n_iter_ == 5
