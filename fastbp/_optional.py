@@ -11,6 +11,8 @@ _PACKAGES = {
     "onnx": ("onnx", "onnx"),
     "skl2onnx": ("skl2onnx", "onnx"),
     "pandas": ("pandas", "pandas"),
+    "dask": ("dask[array,dataframe]", "dask"),
+    "distributed": ("distributed", "dask"),
 }
 
 

@@ -23,7 +23,7 @@ from fastbp._regularization import Regularization
 from fastbp.callbacks import CallbackList
 from fastbp.history import History, TrainingDiverged
 
-__all__ = ["Runner", "EpochResult", "train"]
+__all__ = ["Runner", "EpochResult", "SampleOrder", "train"]
 
 EpochResult = namedtuple("EpochResult", "loss data_loss penalty lr")
 
@@ -71,6 +71,41 @@ class _Plans:
         return plan
 
 
+class SampleOrder:
+    """The order in which an epoch visits ``n`` rows (``order``: None when
+    not shuffled, else an array shuffled in place by :meth:`draw`).
+
+    With an integer seed, an epoch's order depends only on (seed, the
+    optimizer's epoch count), so training split over several fit calls, or
+    resumed from a saved checkpoint, visits the examples as one call would
+    (and fastbp.dask draws the same orders on its driver).  Otherwise one
+    generator shuffles the previous order again each epoch; a RandomState is
+    used as it is (its draws differ from a Generator's): scikit-learn
+    shuffles with one, and the drop-in estimators reproduce its sample order.
+    """
+
+    def __init__(self, n, shuffle, seed):
+        self.seed = (seed if isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
+                     else None)
+        self.order = self.rng = None
+        if shuffle:  # (a generator from fresh entropy costs more than a small epoch)
+            self.order = np.arange(n, dtype=np.intp)
+            self.rng = (seed if isinstance(seed, np.random.RandomState)
+                        else np.random.default_rng(seed))
+
+    def draw(self, epochs):
+        """Shuffle ``order`` for the epoch after ``epochs`` completed ones."""
+        if self.order is None:
+            return
+        if self.seed is None:
+            self.rng.shuffle(self.order)
+        else:
+            # sorting restores 0..n-1 in place, so this shuffle equals
+            # Generator.permutation(n) without a new array each epoch
+            self.order.sort()
+            np.random.default_rng([self.seed, epochs]).shuffle(self.order)
+
+
 class Runner:
     """Trains ``net`` with ``optimizer`` on one data set, an epoch at a time.
 
@@ -98,20 +133,8 @@ class Runner:
         # the state at the start of the epoch, to restore if it diverges
         self.saved_params = np.empty_like(params)
         self.saved_state = tuple(np.empty_like(s) for s in optimizer._state)
-        # With an integer seed, an epoch's order depends only on (seed, the
-        # optimizer's epoch count), so training split over several fit calls,
-        # or resumed from a saved checkpoint, visits the examples as one call
-        # would.  Otherwise one generator shuffles the previous order again
-        # each epoch; a RandomState is used as it is (its draws differ from a
-        # Generator's): scikit-learn shuffles with one, and the drop-in
-        # estimators reproduce its sample order.
-        self.seed = (seed if isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
-                     else None)
-        self.order = self.rng = None
-        if shuffle:  # (a generator from fresh entropy costs more than a small epoch)
-            self.order = np.arange(n, dtype=np.intp)
-            self.rng = (seed if isinstance(seed, np.random.RandomState)
-                        else np.random.default_rng(seed))
+        self._sample = SampleOrder(n, shuffle, seed)
+        self.seed, self.order = self._sample.seed, self._sample.order
         self.n_steps = -(-n // batch_size)
         self.dropout_seed = self._dropout_seed(seed)
         self._plans = _Plans(self, X, Y, sample_weight, shuffle)
@@ -150,15 +173,7 @@ class Runner:
             seed=self.dropout_seed)
 
     def _shuffle(self):
-        if self.order is None:
-            return
-        if self.seed is None:
-            self.rng.shuffle(self.order)
-        else:
-            # sorting restores 0..n-1 in place, so this shuffle equals
-            # Generator.permutation(n) without a new array each epoch
-            self.order.sort()
-            np.random.default_rng([self.seed, self.opt.epochs]).shuffle(self.order)
+        self._sample.draw(self.opt.epochs)
 
     def _steps(self, rates):
         """Run the epoch's steps: (status, failing step, loss_sum, penalty_sum, updates)."""

@@ -151,11 +151,14 @@ class Optimizer:
         _check_step(params, grad)
         return self._step(params, np.ascontiguousarray(grad), [params])
 
-    def _step(self, params, grad, decayed):
+    def _step(self, params, grad, decayed, lr=None, owner=None):
         """Optimizer.step over checked arrays; weight decay shrinks the arrays
-        ``decayed`` (views into ``params``: all of it, or a network's weights)."""
-        s1, s2 = self._bind(params, params.shape[0], params.dtype)
-        lr = float(np.atleast_1d(self.rates(1))[0])
+        ``decayed`` (views into ``params``: all of it, or a network's weights).
+        ``lr``: this step's rate (default: the schedule's at ``t``); ``owner``:
+        whose state this is (default ``params``; a network to continue, or
+        hand on to, its ``fit``)."""
+        s1, s2 = self._bind(params if owner is None else owner, params.shape[0], params.dtype)
+        lr = float(np.atleast_1d(self.rates(1))[0]) if lr is None else float(lr)
         eps, h1, h2, eps_hat = self.hyper
         for part in decayed if self.weight_decay else ():
             part *= params.dtype.type(1.0 - lr * self.weight_decay)

@@ -14,6 +14,12 @@ MODULES = ["fastbp", "fastbp.network", "fastbp.optimizers", "fastbp.schedules", 
            "fastbp.callbacks", "fastbp.saving", "fastbp.plot", "fastbp.descent", "fastbp.datasets",
            "fastbp.cli", "fastbp.cli.tables", "fastbp.cli.demo", "fastbp.examples.worked_example",
            "fastbp.tracing", "fastbp.gradcheck", "fastbp.onnx", "fastbp.estimators"]
+try:  # fastbp.dask needs the optional dask and distributed
+    import dask  # noqa: F401
+    import distributed  # noqa: F401
+    MODULES.append("fastbp.dask")
+except ImportError:
+    pass
 
 
 @pytest.mark.skipif(not GUIDE.exists(), reason="docs/ is not next to the tests (installed wheel)")

@@ -26,8 +26,8 @@ def in_tmp(tmp_path, monkeypatch):
 
 def test_every_example_is_tested_and_listed():
     scripts = sorted(p.stem for p in EXAMPLES.glob("*.py"))
-    assert scripts == ["compare_optimizers", "digits", "dropout_and_schedules", "export_onnx",
-                       "initialization_matters", "optimizer_race", "regression",
+    assert scripts == ["compare_optimizers", "dask_training", "digits", "dropout_and_schedules",
+                       "export_onnx", "initialization_matters", "optimizer_race", "regression",
                        "regularization_grid", "sklearn_pipeline", "trace_any_network",
                        "worked_example", "xor"]
     listing = (EXAMPLES / "README.md").read_text()
@@ -168,3 +168,11 @@ def test_dropout_and_schedules(capsys):
     assert lr[0] < lr[4] < lr[5] and lr[5] > lr[6] > lr[7]  # warm-up, then cosine
     assert accuracy[-1] > 0.8 and Path("d.png").exists()
     assert "best validation loss" in capsys.readouterr().out
+
+
+def test_dask_training(capsys):
+    pytest.importorskip("distributed")
+    results = load("dask_training").main(rows=600)
+    assert results["full batch"][0] < 1e-12 and results["sync"][0] < 1e-12
+    assert all(accuracy > 0.9 for _, accuracy in results.values())
+    assert "local      batch 32" in capsys.readouterr().out

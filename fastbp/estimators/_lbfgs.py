@@ -39,23 +39,33 @@ def fit_lbfgs(est, X, Y, sw, alpha):
     rescaled with the weights ``sw``.)"""
     net = est._net
     wsum = float(X.shape[0] if sw is None else sw.sum())
+    minimize_lbfgs(est, wsum, alpha, lambda a: objective(net, X, Y, a, sw))
+
+
+def minimize_lbfgs(est, wsum, alpha, evaluate, stacklevel=5):
+    """fit_lbfgs over any objective: ``evaluate(alpha)`` returns
+    :func:`objective`'s triple at the network's current parameters
+    (fastbp.dask evaluates it on a cluster); ``wsum`` is the data's weight,
+    ``alpha`` est.alpha rescaled with the weights; ``stacklevel`` points the
+    ConvergenceWarning at the user's fit call."""
+    net = est._net
     alpha = alpha / wsum
     scale = est._loss_scale
 
     def fun(p):
         np.copyto(net.params, p, casting="unsafe")
-        loss, sq, grad = objective(net, X, Y, alpha, sw)
+        loss, sq, grad = evaluate(alpha)
         return loss / scale + 0.5 * alpha * sq, grad.astype(np.float64)
 
     res = scipy.optimize.minimize(
         fun, net.params.astype(np.float64), method="L-BFGS-B", jac=True,
         options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol})
     if res.status != 0:
-        # stacklevel: fit_lbfgs <- _fit <- fit <- the user's fit call
+        # stacklevel: minimize_lbfgs <- fit_lbfgs <- _fit <- fit <- the user's fit call
         warnings.warn(
             f"lbfgs failed to converge after {res.nit} iteration(s) (status={res.status}): "
             f"{res.message}. Increase the number of iterations (max_iter) or scale the "
-            f"data.", ConvergenceWarning, stacklevel=4)
+            f"data.", ConvergenceWarning, stacklevel=stacklevel)
     est.n_iter_ = min(int(res.nit), est.max_iter)
     est.loss_ = float(res.fun)
     np.copyto(net.params, res.x, casting="unsafe")

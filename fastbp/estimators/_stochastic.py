@@ -86,12 +86,13 @@ def batch_size(est, n, incremental=False):
     return min(est.batch_size, n)
 
 
-def fit_stochastic(est, X, Y, sw, alpha, val, incremental, rs):
+def fit_stochastic(est, X, Y, sw, alpha, val, incremental, rs, runner=Runner):
     """Epochs of the stochastic solver over checked X, Y (dense or sparse),
     weights ``sw`` and ``alpha`` (est.alpha, rescaled with them):
     max_iter of them, or one for partial_fit.  ``val`` is the validation
     set (X_val, Y_val, y_val, w_val) or None; with early stopping and no
-    set given, scikit-learn's split is made here, from ``rs``."""
+    set given, scikit-learn's split is made here, from ``rs``.  ``runner``:
+    the Runner class, or one with its signature (fastbp.dask's)."""
     # first stochastic fit, or early_stopping switched since the last one
     if not hasattr(est, "loss_curve_") or est.early_stopping != (
             getattr(est, "validation_scores_", None) is not None):
@@ -117,7 +118,7 @@ def fit_stochastic(est, X, Y, sw, alpha, val, incremental, rs):
     if overrun:  # fit trains max_iter epochs at most: the warm-up could never end
         raise ValueError(f"learning_rate: {overrun} (max_iter={est.max_iter})")
     reg = Regularization.for_fit(est._net, clip_norm=est.clip_norm, dropout=est.dropout)
-    runner = Runner(est._net, X, Y, opt, batch_size(est, n, incremental), alpha, est.shuffle,
+    runner = runner(est._net, X, Y, opt, batch_size(est, n, incremental), alpha, est.shuffle,
                     rs, sw, l2_per_weight=True, loss_scale=est._loss_scale, regularization=reg)
     est.n_iter_ = 0
     epochs = 1 if incremental else est.max_iter
