@@ -163,8 +163,11 @@ def _finite(name, a, original=None):
 
 
 def _convert(a, dtype):
+    """``a`` as a C-contiguous, aligned array of ``dtype``: the kernels read
+    doubles through pointers, and arrays rebuilt from buffers (dask, pickle
+    protocol 5, np.frombuffer) may start at any byte."""
     with np.errstate(over="ignore"):  # overflow is reported by _finite
-        return np.ascontiguousarray(a, dtype=dtype)
+        return np.require(a, dtype=dtype, requirements=["C", "A"])
 
 
 def check_X(X, n_features, dtype, name="X"):

@@ -227,7 +227,8 @@ class MLP:
         self.__dict__.update(state)
         self._topologies = {}
         self._lock = threading.Lock()
-        self._set_params(np.ascontiguousarray(params, dtype=self.dtype))
+        # aligned and writable: unpickled from a buffer it may be neither
+        self._set_params(np.require(params, dtype=self.dtype, requirements=["C", "A", "W"]))
 
     @contextlib.contextmanager
     def _exclusive(self, what):

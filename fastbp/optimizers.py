@@ -57,6 +57,9 @@ class Optimizer:
     def _bind(self, owner, n_params, dtype):
         """The state vectors for ``owner``'s parameters, created (zeros) when
         this optimizer last ran on another network, or never."""
+        # unpickled from a buffer (dask, protocol 5), a vector may be read-only
+        # or misaligned: the kernels update it in place through a pointer
+        self._state = tuple(np.require(s, requirements=["C", "A", "W"]) for s in self._state)
         current = self._owner() if self._owner is not None else None
         if (
             current is not owner

@@ -253,3 +253,19 @@ def test_the_same_settings_give_the_same_bits_for_a_fixed_thread_count():
                     seed=1)
             results.append(net.params)
     np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_misaligned_arrays_are_copied_before_the_kernels_read_them():
+    # arrays rebuilt from buffers (dask, pickle protocol 5) may start at any byte
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
+    raw = bytearray(X.nbytes + 1)
+    odd = np.frombuffer(raw, dtype=np.float64, offset=1, count=X.size).reshape(X.shape)
+    odd[...] = X
+    assert not odd.flags.aligned
+    a = fb.MLP([3, 4, 2], output="softmax", loss="cross_entropy", seed=0)
+    b = a.copy()
+    a.fit(odd, y, batch_size=5, shuffle=False)
+    b.fit(X, y, batch_size=5, shuffle=False)
+    np.testing.assert_array_equal(a.params, b.params)
+    np.testing.assert_array_equal(a.forward(odd), a.forward(X))
