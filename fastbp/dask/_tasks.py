@@ -42,6 +42,12 @@ def _rows(block, rows):
     return X[rows], Y[rows], None if w is None else w[rows]
 
 
+def _aligned(params, net):
+    """The broadcast parameters as the kernels read them: a buffer sent to a
+    worker may arrive misaligned (UBSan caught it)."""
+    return np.require(params, dtype=net.dtype, requirements=["C", "A"])
+
+
 def gradient_sums(block, net, params, rows=None):
     """(loss sum, weight sum, gradient of the loss sum as float64) of the
     block's ``rows`` (all of them: None) at ``params``, without penalties;
@@ -51,6 +57,7 @@ def gradient_sums(block, net, params, rows=None):
     if X.shape[0] == 0 or wsum == 0:
         return 0.0, 0.0, np.zeros(params.shape[0])
     top = net._topology
+    params = _aligned(params, net)
     grads = np.empty_like(params)
     passes = rows_per_pass(X.shape[0], top.n_units)
     loss_sum, wsum, _ = _kernels.active().gradient_dataset(
@@ -66,6 +73,7 @@ def loss_sums(block, net, params):
     if X.shape[0] == 0:
         return 0.0, 0.0
     top = net._topology
+    params = _aligned(params, net)
     acts = net._buffer(rows_per_pass(X.shape[0], top.n_units))
     return float(_kernels.active().loss_dataset(top, params, X, Y, w, acts)), wsum
 
