@@ -32,6 +32,10 @@ SANITIZE = os.environ.get("FASTBP_SANITIZE", "") not in ("", "0")
 JOBS = int(os.environ.get("FASTBP_BUILD_JOBS", 0)) or os.cpu_count() or 1
 
 KERNELS = ["_activations", "_network", "_optimizers", "_train"]
+# _train is control flow around the other modules' vectorized loops, and the
+# per-example step's narrow layers (a few units: vector set-up would cost
+# more than their arithmetic, which is latency-bound)
+SCALAR_KERNELS = {"_train"}
 
 directives = {
     "language_level": 3,
@@ -60,7 +64,8 @@ def kernels(package, source_dir, extra_args=()):
         Extension(
             f"{package}.{name}",
             [os.path.join(source_dir, f"{name}.pyx")],
-            extra_compile_args=compile_args + list(extra_args),
+            extra_compile_args=(compile_args + list(extra_args)
+                                + (["-fno-tree-vectorize"] if name in SCALAR_KERNELS else [])),
             extra_link_args=link_args,
             # link libm explicitly: unlinked, exp/log bind at run time to
             # glibc's oldest (compatibility-wrapper) symbol versions

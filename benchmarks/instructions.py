@@ -34,7 +34,7 @@ import fastbp as fb
 def w1(n):
     rng = np.random.default_rng(0)
     X, Y = rng.random((n * 10_000, 3)), rng.random((n * 10_000, 1))
-    fb.MLP([3, 2, 1], seed=0).fit(X, Y, optimizer=fb.SGD(lr=0.5))
+    fb.MLP([3, 2, 1], seed=0).fit(X, Y, optimizer=fb.SGD(lr=0.5), batch_size=1, shuffle=False)
 
 
 def w2(n):

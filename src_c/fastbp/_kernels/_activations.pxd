@@ -30,31 +30,128 @@ cdef enum:
     SOFTPLUS_THRESHOLD = 20  # beta z above it: softplus(z) = z (torch's default)
 
 
+# Each formula once, per unit; the loops below apply them over blocks (one
+# loop per unit, so the compiler vectorizes what it can), ``unit_value`` and
+# ``times_slope`` to one unit at a time (the per-example step's narrow layers).
+
+cdef inline floating _sigmoid(floating z) noexcept nogil:
+    return 1 / (1 + _exp(-z))
+
+
+cdef inline floating _relu(floating z) noexcept nogil:
+    return z if z > 0 else 0  # a select, not a branch
+
+
+cdef inline floating _leaky_relu(floating p, floating z) noexcept nogil:
+    return z if z > 0 else p * z
+
+
+cdef inline floating _elu(floating p, floating z) noexcept nogil:
+    return z if z > 0 else p * _expm1(z)
+
+
+cdef inline floating _softplus(floating p, floating z) noexcept nogil:
+    return z if p * z > SOFTPLUS_THRESHOLD else _log1p(_exp(p * z)) / p
+
+
+cdef inline floating _gelu(floating z) noexcept nogil:
+    return z * <floating>0.5 * (1 + _erf(z * <floating>M_SQRT1_2))
+
+
+cdef inline floating _silu(floating z) noexcept nogil:
+    return z / (1 + _exp(-z))
+
+
+# d times f'(z), from the output o = f(z) (the units whose derivative follows
+# from their output); a select, not a branch, where the slope is 0 or 1.
+
+cdef inline floating _sigmoid_back(floating d, floating o) noexcept nogil:
+    return d * (o * (1 - o))
+
+
+cdef inline floating _tanh_back(floating d, floating o) noexcept nogil:
+    return d * (1 - o * o)
+
+
+cdef inline floating _relu_back(floating d, floating o) noexcept nogil:
+    return d if o > 0 else 0
+
+
+cdef inline floating _leaky_relu_back(floating p, floating d, floating o) noexcept nogil:
+    return d if o > 0 else d * p
+
+
+cdef inline floating _elu_back(floating p, floating d, floating o) noexcept nogil:
+    return d if o > 0 else d * (o + p)
+
+
+cdef inline floating _softplus_back(floating p, floating d, floating o) noexcept nogil:
+    # sigmoid(beta z) = 1 - exp(-beta o), as o = log(1 + exp(beta z)) / beta
+    return d if p * o > SOFTPLUS_THRESHOLD else d * -_expm1(-p * o)
+
+
+cdef inline floating unit_value(int act, floating p, floating z) noexcept nogil:
+    """f(z) of one unit: any but softmax."""
+    if act == SIGMOID:
+        return _sigmoid(z)
+    elif act == TANH:
+        return _tanh(z)
+    elif act == RELU:
+        return _relu(z)
+    elif act == EXP:
+        return _exp(z)
+    elif act == LEAKY_RELU:
+        return _leaky_relu(p, z)
+    elif act == ELU:
+        return _elu(p, z)
+    elif act == SOFTPLUS:
+        return _softplus(p, z)
+    elif act == GELU:
+        return _gelu(z)
+    elif act == SILU:
+        return _silu(z)
+    return z
+
+
+cdef inline floating times_slope(int act, floating p, floating d, floating o) noexcept nogil:
+    """d f'(z) of one unit, from its output o: the units mul_derivative takes
+    without a kept slope."""
+    if act == SIGMOID:
+        return _sigmoid_back(d, o)
+    elif act == TANH:
+        return _tanh_back(d, o)
+    elif act == RELU:
+        return _relu_back(d, o)
+    elif act == EXP:
+        return d * o
+    elif act == LEAKY_RELU:
+        return _leaky_relu_back(p, d, o)
+    elif act == ELU:
+        return _elu_back(p, d, o)
+    elif act == SOFTPLUS:
+        return _softplus_back(p, d, o)
+    return d
+
+
 cdef inline void modern_units(int act, floating p, floating* row,
                               const floating* bias, Py_ssize_t cols) noexcept nogil:
     """row = f(row + bias) for the units after ReLU (torch.nn.functional's formulas)."""
     cdef Py_ssize_t j
-    cdef floating v
     if act == LEAKY_RELU:
         for j in range(cols):
-            v = row[j] + bias[j]
-            row[j] = v if v > 0 else p * v
+            row[j] = _leaky_relu(p, row[j] + bias[j])
     elif act == ELU:
         for j in range(cols):
-            v = row[j] + bias[j]
-            row[j] = v if v > 0 else p * _expm1(v)
+            row[j] = _elu(p, row[j] + bias[j])
     elif act == GELU:
         for j in range(cols):
-            v = row[j] + bias[j]
-            row[j] = v * <floating>0.5 * (1 + _erf(v * <floating>M_SQRT1_2))
+            row[j] = _gelu(row[j] + bias[j])
     elif act == SOFTPLUS:
         for j in range(cols):
-            v = row[j] + bias[j]
-            row[j] = v if p * v > SOFTPLUS_THRESHOLD else _log1p(_exp(p * v)) / p
+            row[j] = _softplus(p, row[j] + bias[j])
     elif act == SILU:
         for j in range(cols):
-            v = row[j] + bias[j]
-            row[j] = v / (1 + _exp(-v))
+            row[j] = _silu(row[j] + bias[j])
 
 
 cdef inline void activate_keep_slope(int act, floating p, floating* row,
@@ -98,19 +195,18 @@ cdef inline void add_bias_activate(int act, double param, floating* z, const flo
     stays small enough to inline into the per-example loop)."""
     cdef Py_ssize_t r, j
     cdef floating* row
-    cdef floating v, top, total
+    cdef floating top, total
     for r in range(rows):
         row = z + r * cols
         if act == SIGMOID:
             for j in range(cols):
-                row[j] = 1 / (1 + _exp(-(row[j] + bias[j])))
+                row[j] = _sigmoid(row[j] + bias[j])
         elif act == TANH:
             for j in range(cols):
                 row[j] = _tanh(row[j] + bias[j])
         elif act == RELU:
             for j in range(cols):
-                v = row[j] + bias[j]
-                row[j] = v if v > 0 else 0  # also a select
+                row[j] = _relu(row[j] + bias[j])
         elif act == EXP:
             for j in range(cols):
                 row[j] = _exp(row[j] + bias[j])
@@ -145,24 +241,22 @@ cdef inline void mul_derivative(int act, double param, floating* d, const floati
             d[i] *= slope[i]
     elif act == SIGMOID:
         for i in range(n):
-            d[i] *= o[i] * (1 - o[i])
+            d[i] = _sigmoid_back(d[i], o[i])
     elif act == TANH:
         for i in range(n):
-            d[i] *= 1 - o[i] * o[i]
+            d[i] = _tanh_back(d[i], o[i])
     elif act == RELU:
-        # a select, not a branch: vectorizes, and ReLU's signs are a coin toss
         for i in range(n):
-            d[i] = d[i] if o[i] > 0 else 0
+            d[i] = _relu_back(d[i], o[i])
     elif act == EXP:
         for i in range(n):
             d[i] *= o[i]
     elif act == LEAKY_RELU:
         for i in range(n):
-            d[i] = d[i] if o[i] > 0 else d[i] * p
+            d[i] = _leaky_relu_back(p, d[i], o[i])
     elif act == ELU:
         for i in range(n):
-            d[i] = d[i] if o[i] > 0 else d[i] * (o[i] + p)
+            d[i] = _elu_back(p, d[i], o[i])
     elif act == SOFTPLUS:
-        # sigmoid(beta z) = 1 - exp(-beta o), as o = log(1 + exp(beta z)) / beta
         for i in range(n):
-            d[i] = d[i] if p * o[i] > SOFTPLUS_THRESHOLD else d[i] * -_expm1(-p * o[i])
+            d[i] = _softplus_back(p, d[i], o[i])

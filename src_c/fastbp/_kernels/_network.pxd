@@ -53,9 +53,15 @@ cdef void forward(const Net* net, const Extras* ex, const floating* params,
                   const floating* x, Py_ssize_t rows, floating* acts, Py_ssize_t cap,
                   Py_ssize_t row0) noexcept nogil
 
-cdef double output_loss(const Net* net, const floating* out, const floating* t,
-                        const floating* w, Py_ssize_t rows, floating* delta,
-                        floating scale) noexcept nogil
+cdef void row_forward(const floating* a, const floating* W, Py_ssize_t n_in, Py_ssize_t n_out,
+                      int act, double param, floating* z) noexcept nogil
+
+cdef void sgd_outer_wide(floating* W, const floating* a, const floating* d,
+                         Py_ssize_t n_in, Py_ssize_t n_out, floating rate) noexcept nogil
+
+cdef void outer_gradient_wide(floating* g, const floating* W, const floating* a,
+                              const floating* d, Py_ssize_t n_in, Py_ssize_t n_out,
+                              floating alpha) noexcept nogil
 
 cdef void backward(const Net* net, const Extras* ex, const floating* params,
                    const floating* x,
@@ -69,12 +75,6 @@ cdef double add_l1_gradient(const Net* net, const floating* params,
                             floating* grads, double l1) noexcept nogil
 
 cdef void scale_weights(const Net* net, floating* params, double factor) noexcept nogil
-
-cdef double example_step(const Net* net, floating* params, floating* grads,
-                         floating* s1, floating* s2, const floating* x,
-                         const floating* y, floating* acts, floating* deltas,
-                         int rule, double lr, double eps, double h1, double h2,
-                         double alpha, double* sq, bint* ok) noexcept nogil
 
 cdef double weight_sum(const floating* W, const Py_ssize_t* order,
                        Py_ssize_t start, Py_ssize_t count) noexcept nogil

@@ -16,10 +16,7 @@ Math, per batch of B rows (``scale`` is 1/B for the batch mean):
     dW_l = A_{l-1}^T . D_l,   db_l = sum over rows of D_l
     D_{l-1} = (D_l . W_l^T) * f'_{l-1}(A_{l-1})
 
-Losses (per example): squared 1/2 sum_k (o_k - t_k)^2; cross-entropy
--sum_k t_k log o_k after softmax, or the binary log loss per unit after
-sigmoid; Poisson sum_k (o_k - t_k log o_k + t_k log t_k - t_k) (half the
-deviance) after exp.  The Python layer refuses other pairings for the last two.
+The losses and their output deltas, per example: _loss.pxd.
 
 Sample weights (optional, one per row of X): a batch's loss is then
 sum_i w_i loss_i / sum_i w_i, so ``scale`` becomes 1 / sum_i w_i and row i's
@@ -28,8 +25,7 @@ output delta is multiplied by w_i.
 
 cimport cython
 from cython cimport floating
-from libc.float cimport DBL_MIN, FLT_MIN
-from libc.math cimport fabs, isfinite
+from libc.math cimport fabs
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
@@ -37,9 +33,9 @@ from ._activations cimport (
     GELU, IDENTITY, LEAKY_RELU, SILU, SOFTMAX, activate_keep_slope, add_bias_activate,
     modern_units, mul_derivative)
 from ._blas cimport matmul, matmul_nt, matmul_tn
-from ._math cimport _log
-from ._optimizers cimport SGD, apply_update
+from ._loss cimport example_loss
 from ._random cimport keep_threshold, next_key
+from ._rows cimport outer_gradient, sgd_outer
 
 import numpy as np
 
@@ -172,13 +168,6 @@ cdef class Topology:
         return cap
 
 
-cdef inline floating _clipped_log(floating x) noexcept nogil:
-    # log clipped below at the smallest normal number, so a saturated output
-    # gives a large finite loss rather than inf
-    cdef floating tiny = FLT_MIN if floating is float else DBL_MIN
-    return _log(x if x > tiny else tiny)
-
-
 cdef void drop_units(const Extras* ex, Py_ssize_t layer, floating* a, floating* slope,
                      Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t row0) noexcept nogil:
     """Inverted dropout of a (rows, cols) block whose first row is row ``row0``
@@ -229,6 +218,26 @@ cdef inline void forward_plain(const Net* net, const floating* params, const flo
         else:
             activate(net.acts[l], net.act_params[l], a_out, w + n_in * n_out, rows, n_out)
         a_in = a_out
+
+
+cdef void row_forward(const floating* a, const floating* W, Py_ssize_t n_in, Py_ssize_t n_out,
+                      int act, double param, floating* z) noexcept nogil:
+    """z = f(a . W + b) for one row a (n_in,): a per-example step's wide layer."""
+    matmul(1, n_out, n_in, <floating>1, a, W, <floating>0, z)
+    activate(act, param, z, W + n_in * n_out, 1, n_out)
+
+
+cdef void sgd_outer_wide(floating* W, const floating* a, const floating* d,
+                         Py_ssize_t n_in, Py_ssize_t n_out, floating rate) noexcept nogil:
+    """_rows.sgd_outer, vectorized: a per-example step's wide layer."""
+    sgd_outer(W, a, d, n_in, n_out, rate)
+
+
+cdef void outer_gradient_wide(floating* g, const floating* W, const floating* a,
+                              const floating* d, Py_ssize_t n_in, Py_ssize_t n_out,
+                              floating alpha) noexcept nogil:
+    """_rows.outer_gradient, vectorized: a per-example step's wide layer."""
+    outer_gradient(g, W, a, d, n_in, n_out, alpha)
 
 
 cdef void forward(const Net* net, const Extras* ex, const floating* params,
@@ -297,60 +306,14 @@ cdef double output_loss(const Net* net, const floating* out, const floating* t,
     """Sum over rows of the per-example loss (times w[r] when ``w`` is not
     NULL); with ``delta`` not NULL also delta = scale * w[r] * dLoss/dZ of the
     output layer."""
-    cdef Py_ssize_t n = net.sizes[net.n_layers]
+    cdef Py_ssize_t n = net.sizes[net.n_layers], r
     cdef int act = net.acts[net.n_layers - 1]
-    cdef Py_ssize_t r, j
-    cdef const floating* o
-    cdef const floating* y
-    cdef floating* d
-    cdef floating e, dot, s = scale
-    cdef double total = 0, row_loss
+    cdef double param = net.act_params[net.n_layers - 1], total = 0, loss
     for r in range(rows):
-        o, y = out + r * n, t + r * n
-        d = delta + r * n if delta != NULL else NULL
-        if w != NULL:
-            s = scale * w[r]
-        row_loss = 0
-        if net.loss == SQUARED:
-            for j in range(n):
-                e = o[j] - y[j]
-                row_loss += e * e
-            row_loss *= 0.5
-            if d != NULL:
-                if act == SOFTMAX:
-                    # dL/dz_j = o_j (e_j - sum_k e_k o_k)
-                    dot = 0
-                    for j in range(n):
-                        dot = dot + (o[j] - y[j]) * o[j]
-                    for j in range(n):
-                        d[j] = s * o[j] * ((o[j] - y[j]) - dot)
-                else:
-                    for j in range(n):
-                        d[j] = s * (o[j] - y[j])
-                    mul_derivative(act, net.act_params[net.n_layers - 1], d, o,
-                                   <floating*>NULL, n)
-        else:
-            if net.loss == POISSON:  # after exp
-                for j in range(n):
-                    row_loss += o[j] - y[j] * _clipped_log(o[j])
-                    if y[j] > 0:
-                        row_loss += y[j] * _clipped_log(y[j]) - y[j]
-            elif act == SOFTMAX:
-                for j in range(n):
-                    if y[j] != 0:
-                        row_loss -= y[j] * _clipped_log(o[j])
-            else:  # sigmoid: binary log loss of every unit
-                for j in range(n):
-                    if y[j] != 0:
-                        row_loss -= y[j] * _clipped_log(o[j])
-                    if y[j] != 1:
-                        row_loss -= (1 - y[j]) * _clipped_log(1 - o[j])
-            if d != NULL:
-                # softmax + cross-entropy, sigmoid + log loss and exp + Poisson
-                # (canonical links) share dL/dz = o - t
-                for j in range(n):
-                    d[j] = s * (o[j] - y[j])
-        total += row_loss if w == NULL else w[r] * row_loss
+        loss = example_loss(net.loss, act, param, out + r * n, t + r * n, n,
+                            delta + r * n if delta != NULL else NULL,
+                            scale * w[r] if w != NULL else scale)
+        total += loss if w == NULL else w[r] * loss
     return total
 
 
@@ -498,71 +461,6 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
         loss += output_loss(net, acts + out_block, y, w, m, deltas + out_block, scale)
         backward(net, ex, params, x, m, acts, deltas, cap, grads, done > 0)
         done += m
-    return loss
-
-
-cdef double example_step(const Net* net, floating* params, floating* grads,
-                         floating* s1, floating* s2, const floating* x,
-                         const floating* y, floating* acts, floating* deltas,
-                         int rule, double lr, double eps, double h1, double h2,
-                         double alpha, double* sq, bint* ok) noexcept nogil:
-    """One per-example step of a network whose units need nothing kept (no
-    GELU or SiLU; no dropout): forward, then, layer by layer from the top, the
-    errors of the layer below (from the weights before their update) and the
-    layer's update right away, while its gradient is still in cache.
-
-    The gradient of W_l is the outer product a_{l-1} d_l (+ alpha W_l).  Plain
-    SGD without L2 applies it in the same pass (W -= lr a d); other rules
-    write it into ``grads`` and update the layer's W_l and b_l in one call.
-    Returns the example's loss; ``ok`` is cleared, and nothing is updated,
-    when the loss is not finite.  ``sq`` receives sum ||W||^2 when alpha != 0.
-    """
-    cdef Py_ssize_t L = net.n_layers, l, i, j, n_in, n_out, off
-    cdef floating* d
-    cdef floating* w
-    cdef floating* g
-    cdef const floating* a_in
-    cdef floating ai, rate = <floating>lr, a = <floating>alpha
-    cdef double loss, norm = 0
-    forward_plain(net, params, x, 1, acts, 1)
-    loss = output_loss(net, acts + net.unit_off[L - 1], y, <floating*>NULL, 1,
-                       deltas + net.unit_off[L - 1], <floating>1)
-    if not isfinite(loss):
-        ok[0] = False
-        return loss
-    for l in range(L - 1, -1, -1):
-        n_in, n_out = net.sizes[l], net.sizes[l + 1]
-        off = net.param_off[l]
-        w = params + off
-        d = deltas + net.unit_off[l]
-        a_in = x if l == 0 else acts + net.unit_off[l - 1]
-        if l > 0:
-            matmul_nt(1, n_out, n_in, <floating>1, d, w, <floating>0,
-                      deltas + net.unit_off[l - 1])
-            mul_derivative(net.acts[l - 1], net.act_params[l - 1], deltas + net.unit_off[l - 1],
-                           a_in, <floating*>NULL, n_in)
-        if alpha != 0:
-            for i in range(n_in * n_out):
-                norm += w[i] * w[i]
-        if rule == SGD and alpha == 0:
-            for i in range(n_in):
-                ai = a_in[i]
-                for j in range(n_out):
-                    w[i * n_out + j] -= rate * (ai * d[j])
-            for j in range(n_out):
-                w[n_in * n_out + j] -= rate * d[j]
-        else:
-            g = grads + off
-            for i in range(n_in):
-                ai = a_in[i]
-                for j in range(n_out):
-                    g[i * n_out + j] = ai * d[j] + a * w[i * n_out + j]
-            for j in range(n_out):
-                g[n_in * n_out + j] = d[j]
-            apply_update(rule, w, g, s1 + off if s1 != NULL else NULL,
-                         s2 + off if s2 != NULL else NULL,
-                         (n_in + 1) * n_out, lr, eps, h1, h2)
-    sq[0] = norm
     return loss
 
 

@@ -20,3 +20,8 @@ cdef void step_scalars(int rule, double lr, double eps, double h1, double h2,
 cdef void apply_update(int rule, floating* p, const floating* g,
                        floating* s1, floating* s2, Py_ssize_t n,
                        double lr, double eps, double h1, double h2) noexcept nogil
+
+cdef double clip_gradient(floating* g, Py_ssize_t n, double max_norm,
+                          double max_value) noexcept nogil
+
+cdef bint all_finite(const floating* p, Py_ssize_t n) noexcept nogil

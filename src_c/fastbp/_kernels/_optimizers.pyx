@@ -15,6 +15,9 @@ them:
     ADAM       m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
                p -= lr m / (sqrt(v) + eps)        (s1 = m, s2 = v, h1 = b1, h2 = b2)
 
+Before the update, ``clip_gradient`` clips a batch's gradient by its global
+norm and by value (torch.nn.utils' two clippings).
+
 For Adam, ``step_scalars`` turns the schedule's rate and epsilon of step t
 (counted from 1) into lr = lr_t sqrt(1 - b2^t) / (1 - b1^t) and
 eps = eps sqrt(1 - b2^t): the bias-corrected rule of Kingma & Ba (as in
@@ -23,7 +26,7 @@ passed unscaled (the paper's "efficient" form, as in scikit-learn).
 """
 
 from cython cimport floating
-from libc.math cimport pow, sqrt
+from libc.math cimport isfinite, pow, sqrt
 
 from ._math cimport _sqrt
 
@@ -81,6 +84,53 @@ cdef void apply_update(int rule, floating* p, const floating* g,
             s1[i] = a * s1[i] + one_a * g[i]
             s2[i] = b * s2[i] + one_b * g[i] * g[i]
             p[i] -= rate * s1[i] / (_sqrt(s2[i]) + e)
+
+
+cdef double sum_of_squares(const floating* g, Py_ssize_t n) noexcept nogil:
+    """sum g_i^2 in float64, over four running sums: one chain of dependent
+    additions would wait on each add's latency (clipping's cost, else)."""
+    cdef double s0 = 0, s1 = 0, s2 = 0, s3 = 0
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
+        s0 += <double>g[i] * g[i]
+        s1 += <double>g[i + 1] * g[i + 1]
+        s2 += <double>g[i + 2] * g[i + 2]
+        s3 += <double>g[i + 3] * g[i + 3]
+        i += 4
+    while i < n:
+        s0 += <double>g[i] * g[i]
+        i += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+cdef double clip_gradient(floating* g, Py_ssize_t n, double max_norm,
+                          double max_value) noexcept nogil:
+    """Scale g to global norm ``max_norm`` when it is longer (0: no limit), as
+    torch.nn.utils.clip_grad_norm_ (norm / (norm + 1e-6)), then clamp every
+    entry to [-max_value, max_value] (0: no clamp).  Returns the norm before."""
+    cdef Py_ssize_t i
+    cdef double total = 0, coef
+    cdef floating c, v = <floating>max_value
+    if max_norm > 0:
+        total = sqrt(sum_of_squares(g, n))
+        coef = max_norm / (total + 1e-6)
+        if coef < 1:
+            c = <floating>coef
+            for i in range(n):
+                g[i] *= c
+    if max_value > 0:
+        for i in range(n):
+            g[i] = v if g[i] > v else (-v if g[i] < -v else g[i])
+    return total
+
+
+cdef bint all_finite(const floating* p, Py_ssize_t n) noexcept nogil:
+    """Whether no entry of p is NaN or infinite."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        if not isfinite(p[i]):
+            return False
+    return True
 
 
 # How many state vectors of the parameters' size each rule keeps: the one

@@ -17,13 +17,14 @@ checks the values.
 """
 
 from cython cimport floating
-from libc.math cimport isfinite, sqrt
+from libc.math cimport isfinite
 from libc.stdint cimport uint64_t
 
+from ._example cimport example_step
 from ._network cimport (
-    Extras, Net, Topology, add_l1_gradient, add_l2_gradient, batch_gradient, example_step,
-    scale_weights, weight_sum)
-from ._optimizers cimport apply_update, step_scalars
+    Extras, Net, Topology, add_l1_gradient, add_l2_gradient, batch_gradient, scale_weights,
+    weight_sum)
+from ._optimizers cimport ADAM, all_finite, apply_update, clip_gradient, step_scalars
 from ._random cimport next_key
 
 import numpy as np
@@ -105,44 +106,6 @@ cdef inline uint64_t step_key(uint64_t seed, Py_ssize_t epoch, Py_ssize_t step) 
     return next_key(next_key(next_key(0, seed), <uint64_t>epoch), <uint64_t>step)
 
 
-cdef double sum_of_squares(const floating* g, Py_ssize_t n) noexcept nogil:
-    """sum g_i^2 in float64, over four running sums: one chain of dependent
-    additions would wait on each add's latency (clipping's cost, else)."""
-    cdef double s0 = 0, s1 = 0, s2 = 0, s3 = 0
-    cdef Py_ssize_t i = 0
-    while i + 4 <= n:
-        s0 += <double>g[i] * g[i]
-        s1 += <double>g[i + 1] * g[i + 1]
-        s2 += <double>g[i + 2] * g[i + 2]
-        s3 += <double>g[i + 3] * g[i + 3]
-        i += 4
-    while i < n:
-        s0 += <double>g[i] * g[i]
-        i += 1
-    return (s0 + s1) + (s2 + s3)
-
-
-cdef double clip_gradient(floating* g, Py_ssize_t n, double max_norm,
-                          double max_value) noexcept nogil:
-    """Scale g to global norm ``max_norm`` when it is longer (0: no limit), as
-    torch.nn.utils.clip_grad_norm_ (norm / (norm + 1e-6)), then clamp every
-    entry to [-max_value, max_value] (0: no clamp).  Returns the norm before."""
-    cdef Py_ssize_t i
-    cdef double total = 0, coef
-    cdef floating c, v = <floating>max_value
-    if max_norm > 0:
-        total = sqrt(sum_of_squares(g, n))
-        coef = max_norm / (total + 1e-6)
-        if coef < 1:
-            c = <floating>coef
-            for i in range(n):
-                g[i] *= c
-    if max_value > 0:
-        for i in range(n):
-            g[i] = v if g[i] > v else (-v if g[i] < -v else g[i])
-    return total
-
-
 # The loops read the plan into locals and write their outcome once at the
 # end: through pointers, the compiler would reload every field after each
 # call into _network (it cannot prove the callee leaves them alone).
@@ -170,6 +133,9 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
     cdef Py_ssize_t s, row, updates = 0
     cdef double loss, sq = 0, alpha, step_lr, step_eps, loss_sum = 0, penalty_sum = 0
     cdef bint ok = True
+    # the step's scalars change per step only with Adam or a rate per step
+    cdef bint fixed_scalars = rule != ADAM and lr_stride == 0
+    step_scalars(rule, lr[0], eps, h1, h2, eps_hat, <double>(t0 + 1), &step_lr, &step_eps)
     for s in range(n):
         if stop_requested(check_every, s):
             out.status = INTERRUPTED
@@ -184,8 +150,9 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
                 continue
             if per_weight:
                 alpha = base_alpha / w[row]
-        step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
-                     <double>(t0 + updates + 1), &step_lr, &step_eps)
+        if not fixed_scalars:
+            step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
+                         <double>(t0 + updates + 1), &step_lr, &step_eps)
         loss = example_step(net, params, grads, s1, s2, X + row * n_in,
                             Y + row * n_out, acts, deltas, rule, step_lr, step_eps, h1, h2,
                             alpha, &sq, &ok)
@@ -264,16 +231,12 @@ cdef void run_steps(floating* params, const Net* net, const Plan* p,
                     const Py_ssize_t* order, const double* lr,
                     Py_ssize_t lr_stride, Py_ssize_t t0, Py_ssize_t epoch,
                     Py_ssize_t first_step, Outcome* out) noexcept nogil:
-    cdef Py_ssize_t i
     if p.batch_size == 1 and p.plain:
         per_example_steps(params, net, p, order, lr, lr_stride, t0, out)
     else:
         batched_steps(params, net, p, order, lr, lr_stride, t0, epoch, first_step, out)
-    if out.status == OK:
-        for i in range(p.n_params):
-            if not isfinite(params[i]):
-                out.status = PARAMS_NOT_FINITE
-                return
+    if out.status == OK and not all_finite(params, p.n_params):
+        out.status = PARAMS_NOT_FINITE
 
 
 cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
