@@ -5,7 +5,7 @@ bounds checking, wraparound and initialization checks back on for a debug build
 (-O0 -g); ``FASTBP_SANITIZE=1`` adds AddressSanitizer and
 UndefinedBehaviorSanitizer (run Python with
 ``LD_PRELOAD=$(gcc -print-file-name=libasan.so)``; see README).
-On x86-64 a second, AVX2 set of the kernels is built unless
+On x86-64 AVX2 and AVX-512 sets of the kernels are built too unless
 ``FASTBP_NO_AVX2=1``; fastbp._kernels picks one at import time.
 
 Release builds compile without -g (Python's CFLAGS add it), on every core
@@ -36,6 +36,8 @@ KERNELS = ["_activations", "_network", "_optimizers", "_train"]
 # per-example step's narrow layers (a few units: vector set-up would cost
 # more than their arithmetic, which is latency-bound)
 SCALAR_KERNELS = {"_train"}
+# _train runs a batch's parts and the updates on OpenMP threads (n_threads)
+OPENMP_KERNELS = {"_train"}
 
 directives = {
     "language_level": 3,
@@ -49,7 +51,7 @@ directives = {
 # -fno-math-errno lets gcc vectorize sqrt in the optimizer loops; it does not
 # change any result.  No -march=native (wheels run elsewhere), no -ffast-math
 # (it may delete isfinite checks and alters IEEE semantics process-wide).
-compile_args = ["-O0", "-g"] if DEBUG else ["-O3", "-fno-math-errno"]
+compile_args = (["-O0", "-g"] if DEBUG else ["-O3", "-fno-math-errno"]) + ["-ffp-contract=off"]
 link_args = []
 if SANITIZE:
     sanitizers = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
@@ -65,8 +67,9 @@ def kernels(package, source_dir, extra_args=()):
             f"{package}.{name}",
             [os.path.join(source_dir, f"{name}.pyx")],
             extra_compile_args=(compile_args + list(extra_args)
-                                + (["-fno-tree-vectorize"] if name in SCALAR_KERNELS else [])),
-            extra_link_args=link_args,
+                                + (["-fno-tree-vectorize"] if name in SCALAR_KERNELS else [])
+                                + (["-fopenmp"] if name in OPENMP_KERNELS else [])),
+            extra_link_args=link_args + (["-fopenmp"] if name in OPENMP_KERNELS else []),
             # link libm explicitly: unlinked, exp/log bind at run time to
             # glibc's oldest (compatibility-wrapper) symbol versions
             libraries=["m"],
@@ -82,15 +85,14 @@ def same_file(a, b):
         return fa.read() == fb.read()
 
 
-def avx2_sources():
-    """The kernel sources again, as the package fastbp._kernels._avx2, for a
-    second build with -mavx2.  The kernels cimport each other relatively, so
-    each build links to its own siblings.  No -mfma: fused multiply-adds
-    would round differently, and both builds must give the same bits.
-    Unchanged files keep their copies (and times), so Cython reuses the C it
+def variant_sources(variant):
+    """The kernel sources again, as the package fastbp._kernels._<variant>,
+    for a build with that variant's instructions.  The kernels cimport each
+    other relatively, so each build links to its own siblings.  Unchanged
+    files keep their copies (and times), so Cython reuses the C it
     generated last time."""
-    root = os.path.join("build", "avx2_src")
-    target = os.path.join(root, "fastbp", "_kernels", "_avx2")
+    root = os.path.join("build", f"{variant}_src")
+    target = os.path.join(root, "fastbp", "_kernels", f"_{variant}")
     os.makedirs(target, exist_ok=True)
     for package_dir in (os.path.join(root, "fastbp"), os.path.join(root, "fastbp", "_kernels")):
         open(os.path.join(package_dir, "__init__.pxd"), "a").close()
@@ -143,11 +145,17 @@ class build_ext(_build_ext):
         os.replace(cached + ".tmp", cached)   # atomic: parallel builds never see half a file
 
 
-# On x86-64 the kernels are built twice: for any x86-64 CPU, and with AVX2
-# (4 doubles per vector instead of 2), which fastbp._kernels picks at import
-# time when the CPU has it.  FASTBP_NO_AVX2=1 builds the portable set only.
-WITH_AVX2 = (platform.machine().lower() in ("x86_64", "amd64")
-             and os.environ.get("FASTBP_NO_AVX2", "") in ("", "0"))
+# On x86-64 the kernels are built three times: for any x86-64 CPU, with AVX2
+# (4 doubles per vector instead of 2) and with AVX-512 (8), and
+# fastbp._kernels picks the widest the CPU has at import time.  No FMA:
+# fused multiply-adds round differently, and every build must give the same
+# bits (-ffp-contract=off keeps the AVX-512 build, whose instruction set has
+# them, from contracting a * b + c).  FASTBP_NO_AVX2=1 builds the portable
+# set only.
+VARIANTS = {"avx2": ["-mavx2"],
+            "avx512": ["-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw"]}
+WITH_VARIANTS = (platform.machine().lower() in ("x86_64", "amd64")
+                 and os.environ.get("FASTBP_NO_AVX2", "") in ("", "0"))
 
 # Cython's utility code (the memoryview type and its helpers, about a third of
 # each generated module) lives in one shared extension that every kernel
@@ -159,10 +167,10 @@ shared = Extension(SHARED, ["src_c/fastbp/_kernels/_cyutility.c"],
 ext_modules = cythonize(kernels("fastbp._kernels", "src_c/fastbp/_kernels") + [shared],
                         include_path=["src_c"], compiler_directives=directives, nthreads=JOBS,
                         shared_utility_qualified_name=SHARED)
-if WITH_AVX2:
-    avx2_root, avx2_dir = avx2_sources()
-    ext_modules += cythonize(kernels("fastbp._kernels._avx2", avx2_dir, ["-mavx2"]),
-                             include_path=[avx2_root], compiler_directives=directives,
+for variant, flags in VARIANTS.items() if WITH_VARIANTS else ():
+    variant_root, variant_dir = variant_sources(variant)
+    ext_modules += cythonize(kernels(f"fastbp._kernels._{variant}", variant_dir, flags),
+                             include_path=[variant_root], compiler_directives=directives,
                              nthreads=JOBS, shared_utility_qualified_name=SHARED)
 
 setup(ext_modules=ext_modules, cmdclass={"build_ext": build_ext})

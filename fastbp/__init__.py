@@ -12,6 +12,7 @@ from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSprop
 from fastbp.saving import Checkpoint, ModelFileError, UnsupportedFormatError, load, load_checkpoint
 from fastbp.tracing import Trace, trace
+from fastbp._threads import get_num_threads, set_num_threads
 from fastbp.training import fit
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "History",
     "TrainingDiverged",
     "fit",
+    "get_num_threads",
+    "set_num_threads",
     "trace",
     "Trace",
     "gradient_check",

@@ -20,6 +20,7 @@ from fastbp._buffers import rows_per_pass
 from fastbp._guard import OutputGuard
 from fastbp._kernels import Status
 from fastbp._regularization import Regularization
+from fastbp._threads import blas_limited, resolve
 from fastbp.callbacks import CallbackList
 from fastbp.history import History, TrainingDiverged
 
@@ -116,14 +117,17 @@ class Runner:
     alpha/2 sum ||W||^2 once per batch; ``loss_scale`` divides the data loss
     as reported (scikit-learn reports the squared loss per output).
     ``regularization``: a :class:`Regularization` (L1, clipping, dropout).
+    ``n_threads``: the epochs' threads (None: ``fastbp.get_num_threads()``
+    at each epoch); the results do not depend on it.
     """
 
     def __init__(self, net, X, Y, optimizer, batch_size, alpha=0.0, shuffle=False, seed=None,
                  sample_weight=None, l2_per_weight=False, loss_scale=1.0,
-                 regularization=None):
+                 regularization=None, n_threads=None):
         self.net, self.opt = net, optimizer
         self.batch, self.alpha, self.l2_per_weight = batch_size, alpha, l2_per_weight
         self.loss_scale = loss_scale
+        self.n_threads = None if n_threads is None else resolve(n_threads)
         self.reg = regularization if regularization is not None else Regularization()
         self.n = n = X.shape[0]
         params = net.params
@@ -180,15 +184,18 @@ class Runner:
         loss_sum = penalty_sum = 0.0
         updates = 0
         one_rate_per_part = self._plans.sparse and rates.shape[0] > 1
-        for first, plan, order in self._plans.parts(self.order):
-            # a part's rates start at the updates made so far (skipped batches use none)
-            lr = rates[updates: updates + 1] if one_rate_per_part else rates
-            status, step, part_loss, part_penalty, done = plan.train_epoch(
-                order, lr, self.opt.t + updates, self.opt.epochs, first)
-            loss_sum, penalty_sum = loss_sum + part_loss, penalty_sum + part_penalty
-            updates += done
-            if status != Status.OK:
-                return status, first + step if step >= 0 else -1, loss_sum, penalty_sum, updates
+        threads = resolve(self.n_threads)
+        with blas_limited(threads):
+            for first, plan, order in self._plans.parts(self.order):
+                # a part's rates start at the updates made so far (skipped batches use none)
+                lr = rates[updates: updates + 1] if one_rate_per_part else rates
+                status, step, part_loss, part_penalty, done = plan.train_epoch(
+                    order, lr, self.opt.t + updates, self.opt.epochs, first, threads)
+                loss_sum, penalty_sum = loss_sum + part_loss, penalty_sum + part_penalty
+                updates += done
+                if status != Status.OK:
+                    step = first + step if step >= 0 else -1
+                    return status, step, loss_sum, penalty_sum, updates
         return Status.OK, -1, loss_sum, penalty_sum, updates
 
     def run_epoch(self, epoch):

@@ -346,7 +346,7 @@ class MLP:
     def fit(self, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=True,
             seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None,
             on_divergence="raise", dropout=0.0, input_dropout=0.0, l1=0.0, clip_norm=None,
-            clip_value=None):
+            clip_value=None, n_threads=None):
         """Train by backpropagation; returns a :class:`fastbp.History`.
 
         See :func:`fastbp.training.fit` for the parameters.
@@ -357,4 +357,4 @@ class MLP:
                    alpha=alpha, shuffle=shuffle, seed=seed, validation_data=validation_data,
                    callbacks=callbacks, verbose=verbose, sample_weight=sample_weight,
                    on_divergence=on_divergence, dropout=dropout, input_dropout=input_dropout,
-                   l1=l1, clip_norm=clip_norm, clip_value=clip_value)
+                   l1=l1, clip_norm=clip_norm, clip_value=clip_value, n_threads=n_threads)

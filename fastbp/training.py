@@ -48,7 +48,7 @@ def warmup_overrun(opt, epochs, steps_per_epoch):
 def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=True,
         seed=None, validation_data=None, callbacks=None, verbose=False, sample_weight=None,
         on_divergence="raise", dropout=0.0, input_dropout=0.0, l1=0.0, clip_norm=None,
-        clip_value=None):
+        clip_value=None, n_threads=None):
     """Train ``net`` by backpropagation.
 
     Parameters
@@ -119,6 +119,10 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=
         raise TrainingDiverged, or (for sweeps) stop quietly and return the
         history so far with ``history.diverged`` set.  Either way the network
         and optimizer hold the end of the last good epoch.
+    n_threads : int or None
+        Threads for this fit (None: :func:`fastbp.get_num_threads`, every
+        core by default).  They split batches of at least 64 rows and the
+        updates; the results are the same bits for any number of threads.
 
     Returns
     -------
@@ -170,5 +174,5 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=
     callbacks = as_callbacks(callbacks) + _progress(verbose)
     with net._exclusive("fit"):
         runner = Runner(net, X, Y, opt, batch, alpha, shuffle, seed, sample_weight,
-                        regularization=reg)
+                        regularization=reg, n_threads=n_threads)
         return train(runner, epochs, callbacks, validate, on_divergence)

@@ -10,12 +10,14 @@ A backend is a set of functions and classes with one interface
 ``avx2``
     the same sources compiled with AVX2 (x86-64 only): 4 doubles (8 floats)
     per instruction instead of 2 (4), the same bits (no fused multiply-adds);
+``avx512``
+    and with AVX-512 (F, DQ, VL, BW): 8 doubles (16 floats), the same bits;
 ``numpy``
     plain NumPy (``fastbp._kernels._numpy``): the reference the compiled
     ones are tested against, slow but written to be read.
 
-At import the AVX2 set is chosen when the CPU has it, else the baseline;
-``FASTBP_KERNELS=baseline|avx2|numpy`` overrides the choice.  The rest of
+At import the widest set the CPU runs is chosen (AVX-512, AVX2, else the
+baseline); ``FASTBP_KERNELS=baseline|avx2|avx512|numpy`` overrides the choice.  The rest of
 fastbp asks :func:`active` for the backend at each use, so :func:`use`
 switches it for the whole process (the tests run over every backend).
 The codes the backends share (``Activation``, ``Loss``, ``Rule``,
@@ -36,8 +38,11 @@ __all__ = ["Activation", "Loss", "Rule", "Status", "UNIT_PARAMS", "INTERFACE", "
 
 INTERFACE = ("Topology", "forward_dataset", "loss_dataset", "gradient_dataset",
              "update", "state_vectors", "EpochPlan")
-BACKENDS = ("avx2", "baseline", "numpy")
-_COMPILED = {"baseline": "fastbp._kernels", "avx2": "fastbp._kernels._avx2"}
+BACKENDS = ("avx2", "avx512", "baseline", "numpy")
+_COMPILED = {"baseline": "fastbp._kernels", "avx2": "fastbp._kernels._avx2",
+             "avx512": "fastbp._kernels._avx512"}
+# the CPU features (NumPy's names) each compiled variant needs
+_NEEDS = {"avx2": ("AVX2",), "avx512": ("AVX512F", "AVX512DQ", "AVX512VL", "AVX512BW")}
 _loaded = {}
 
 
@@ -52,12 +57,13 @@ class Backend:
         return f"<fastbp kernel backend {self.NAME!r}>"
 
 
-def _cpu_has_avx2():
+def _cpu_has(variant):
+    """Whether this CPU runs the compiled variant's instructions."""
     try:
         from numpy._core._multiarray_umath import __cpu_features__
     except ImportError:  # numpy < 2
         from numpy.core._multiarray_umath import __cpu_features__
-    return bool(__cpu_features__.get("AVX2"))
+    return all(__cpu_features__.get(feature) for feature in _NEEDS[variant])
 
 
 def _load(name):
@@ -80,8 +86,8 @@ def get(name):
     if name not in BACKENDS:
         raise ValueError(f"unknown kernel backend {name!r}; expected one of {list(BACKENDS)}")
     if name not in _loaded:
-        if name == "avx2" and not _cpu_has_avx2():
-            raise ImportError("the AVX2 kernels need a CPU with AVX2")
+        if name in _NEEDS and not _cpu_has(name):
+            raise ImportError(f"the {name} kernels need a CPU with {', '.join(_NEEDS[name])}")
         _loaded[name] = _load(name)
     return _loaded[name]
 
@@ -105,10 +111,12 @@ def _choose():
                           f"got {wanted!r}")
     if wanted != "auto":
         return get(wanted)
-    try:
-        return get("avx2")
-    except ImportError:  # no AVX2 on this CPU, or a build without the AVX2 set
-        return get("baseline")
+    for name in ("avx512", "avx2"):
+        try:
+            return get(name)
+        except ImportError:  # not on this CPU, or a build without that set
+            pass
+    return get("baseline")
 
 
 _active = _choose()

@@ -320,7 +320,7 @@ class EpochPlan:
                 np.clip(g, -value_limit, value_limit, out=g)
         return 0.5 * a_b * sq + l1_b * ab, sq, ab
 
-    def train_epoch(self, order, lr, t0, epoch=0, first_step=0):
+    def train_epoch(self, order, lr, t0, epoch=0, first_step=0, n_threads=1):
         """Every step of one epoch.
 
         Parameters

@@ -84,4 +84,4 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
                            const floating* W, const Py_ssize_t* order,
                            Py_ssize_t start, Py_ssize_t count, floating scale,
                            floating* grads, floating* acts, floating* deltas,
-                           floating* gather, Py_ssize_t cap) noexcept nogil
+                           floating* gather, Py_ssize_t cap, Py_ssize_t row0) noexcept nogil

@@ -422,7 +422,7 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
                            const floating* W, const Py_ssize_t* order,
                            Py_ssize_t start, Py_ssize_t count, floating scale,
                            floating* grads, floating* acts, floating* deltas,
-                           floating* gather, Py_ssize_t cap) noexcept nogil:
+                           floating* gather, Py_ssize_t cap, Py_ssize_t row0) noexcept nogil:
     """Gradient of scale * (sum of the (weighted) losses of ``count``
     examples) into ``grads``; returns the sum of their (weighted) losses.
 
@@ -430,7 +430,8 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
     NULL), or rows start:start+count when ``order`` is NULL.  They run
     through the buffers ``cap`` rows at a time; rows of a shuffled order are
     copied into ``gather`` ([cap rows of X | cap rows of Y | cap weights]),
-    except single rows, which are read in place.
+    except single rows, which are read in place.  ``row0``: the first
+    example's row in its batch (it numbers dropout's masks).
     """
     cdef Py_ssize_t n_in = net.sizes[0], n_out = net.sizes[net.n_layers]
     cdef Py_ssize_t done = 0, m, first, i
@@ -457,7 +458,7 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
                 for i in range(m):
                     gather[cap * (n_in + n_out) + i] = W[order[start + done + i]]
                 w = gather + cap * (n_in + n_out)
-        forward(net, ex, params, x, m, acts, cap, done)
+        forward(net, ex, params, x, m, acts, cap, row0 + done)
         loss += output_loss(net, acts + out_block, y, w, m, deltas + out_block, scale)
         backward(net, ex, params, x, m, acts, deltas, cap, grads, done > 0)
         done += m
@@ -527,7 +528,7 @@ def gradient_dataset(Topology top, const floating[::1] params,
     with nogil:
         loss = batch_gradient(net, &top.base, &params[0], &X[0, 0], &Y[0, 0], w, NULL, 0, n,
                               <floating>(1.0 / total_weight), &grads[0], &acts[0],
-                              &deltas[0], <floating*>NULL, cap)
+                              &deltas[0], <floating*>NULL, cap, 0)
         if alpha != 0:
             sq = add_l2_gradient(net, &params[0], &grads[0], alpha)
     return loss, total_weight, sq

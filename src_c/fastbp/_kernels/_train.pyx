@@ -17,10 +17,12 @@ checks the values.
 """
 
 from cython cimport floating
+from cython.parallel cimport prange
 from libc.math cimport isfinite
 from libc.stdint cimport uint64_t
 
 from ._example cimport example_step
+from ._fpstate cimport flush_subnormals, restore_fp
 from ._network cimport (
     Extras, Net, Topology, add_l1_gradient, add_l2_gradient, batch_gradient, scale_weights,
     weight_sum)
@@ -52,6 +54,33 @@ cpdef enum Status:
 cdef enum:
     PREFETCH_AHEAD = 8
 
+# A batch's gradient is the sum of its parts' gradients, added in part order:
+# parts_of(rows) parts of equal size (within a row), at least PART_ROWS rows
+# each, at most MAX_PARTS.  The partition depends on the batch alone, so the
+# threads that compute the parts (n_threads) never change a bit of the result.
+cdef enum:
+    PART_ROWS = 32
+    MAX_PARTS = 4
+    # the parameter updates and the parts' sum run over ranges this long
+    RANGE = 4096
+
+
+cdef inline Py_ssize_t parts_of(Py_ssize_t rows) noexcept nogil:
+    cdef Py_ssize_t k = rows // PART_ROWS
+    return 1 if k < 1 else (MAX_PARTS if k > MAX_PARTS else k)
+
+
+def part_rows(Py_ssize_t batch_size):
+    """The most rows a part of a batch of at most ``batch_size`` rows holds
+    (0: no batch that size is split)."""
+    cdef Py_ssize_t k, most = 0
+    if parts_of(batch_size) > 1:
+        most = -(-batch_size // parts_of(batch_size))
+    for k in range(2, MAX_PARTS):  # the largest batches split into k < MAX_PARTS parts
+        if (k + 1) * PART_ROWS - 1 <= batch_size:
+            most = max(most, -(-((k + 1) * PART_ROWS - 1) // k))
+    return most
+
 
 cdef struct Plan:
     # The arrays, as untyped pointers: a cdef class cannot hold fused-type
@@ -75,6 +104,14 @@ cdef struct Plan:
     bint plain      # none of L1, clipping, weight decay, dropout: per-example steps fuse
     uint64_t seed   # dropout's
     Extras ex       # kept derivatives and dropout (ex.key set per step)
+    # parts 1.. of a split batch (part 0 uses the buffers above): each its
+    # gradient (n_params), acts (part_cap rows), deltas, and gather rows
+    void* part_grads
+    void* part_acts
+    void* part_deltas
+    void* part_gather     # NULL when rows are never gathered
+    Py_ssize_t part_cap, acts_width, n_units
+    int n_threads         # for the epoch under way
 
 
 cdef struct Outcome:
@@ -166,13 +203,105 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
     out.updates, out.loss_sum, out.penalty_sum = updates, loss_sum, penalty_sum
 
 
+cdef double part_gradient(const Net* net, const Extras* ex, const Plan* p,
+                          const floating* params, const Py_ssize_t* order, Py_ssize_t start,
+                          Py_ssize_t count, Py_ssize_t parts, Py_ssize_t k,
+                          floating scale) noexcept nogil:
+    """Part k of the batch's gradient, into its own buffers; returns its loss
+    (flushing subnormals on the thread that computes it)."""
+    cdef Py_ssize_t lo = k * count // parts, hi = (k + 1) * count // parts
+    cdef unsigned int fp = flush_subnormals()
+    cdef double loss
+    cdef Py_ssize_t gather_row = p.n_in + p.n_out + 1
+    cdef floating* grads = <floating*>p.grads
+    cdef floating* acts = <floating*>p.acts
+    cdef floating* deltas = <floating*>p.deltas
+    cdef floating* gather = <floating*>p.gather
+    cdef Py_ssize_t cap = p.cap
+    if k > 0:
+        grads = <floating*>p.part_grads + (k - 1) * p.n_params
+        acts = <floating*>p.part_acts + (k - 1) * p.part_cap * p.acts_width
+        deltas = <floating*>p.part_deltas + (k - 1) * p.part_cap * p.n_units
+        gather = (<floating*>p.part_gather + (k - 1) * p.part_cap * gather_row
+                  if p.part_gather != NULL else NULL)
+        cap = p.part_cap
+    loss = batch_gradient(net, ex, params, <const floating*>p.X, <const floating*>p.Y,
+                          <const floating*>p.weights, order, start + lo, hi - lo, scale,
+                          grads, acts, deltas, gather, cap, lo)
+    restore_fp(fp)
+    return loss
+
+
+cdef void add_parts(const Plan* p, floating* grads, Py_ssize_t parts, Py_ssize_t lo,
+                    Py_ssize_t hi) noexcept nogil:
+    """grads[lo:hi] += part k's, for k = 1, 2, ... in order."""
+    cdef Py_ssize_t k, i
+    cdef const floating* g
+    cdef unsigned int fp = flush_subnormals()
+    for k in range(1, parts):
+        g = <const floating*>p.part_grads + (k - 1) * p.n_params
+        for i in range(lo, hi):
+            grads[i] += g[i]
+    restore_fp(fp)
+
+
+cdef double parts_gradient(const Net* net, const Extras* ex, const Plan* p,
+                           const floating* params, const Py_ssize_t* order, Py_ssize_t start,
+                           Py_ssize_t count, floating scale) noexcept nogil:
+    """The batch's gradient into p.grads as the sum of its parts', each part
+    on one of p.n_threads threads; returns the batch's loss (the parts'
+    losses added in order)."""
+    cdef Py_ssize_t parts = parts_of(count), k, r, n = p.n_params
+    cdef Py_ssize_t ranges = (n + RANGE - 1) // RANGE
+    cdef double losses[MAX_PARTS]
+    cdef double loss = 0
+    cdef floating* grads = <floating*>p.grads
+    if p.n_threads > 1:
+        for k in prange(parts, num_threads=p.n_threads, schedule="static"):
+            losses[k] = part_gradient(net, ex, p, params, order, start, count, parts, k, scale)
+        for r in prange(ranges, num_threads=p.n_threads, schedule="static"):
+            add_parts(p, grads, parts, r * RANGE, min(n, (r + 1) * RANGE))
+    else:
+        for k in range(parts):
+            losses[k] = part_gradient(net, ex, p, params, order, start, count, parts, k, scale)
+        add_parts(p, grads, parts, 0, n)
+    for k in range(parts):
+        loss += losses[k]
+    return loss
+
+
+cdef void update_ranges(int rule, floating* params, const floating* grads, floating* s1,
+                        floating* s2, Py_ssize_t n, double lr, double eps, double h1,
+                        double h2, int n_threads) noexcept nogil:
+    """apply_update over [0, n), range by range on n_threads threads (every
+    rule is elementwise: the same bits as one call)."""
+    cdef Py_ssize_t r, ranges = (n + RANGE - 1) // RANGE
+    if n_threads <= 1 or ranges == 1:
+        apply_update(rule, params, grads, s1, s2, n, lr, eps, h1, h2)
+        return
+    for r in prange(ranges, num_threads=n_threads, schedule="static"):
+        update_range(rule, params, grads, s1, s2, n, r * RANGE, lr, eps, h1, h2)
+
+
+cdef void update_range(int rule, floating* params, const floating* grads, floating* s1,
+                       floating* s2, Py_ssize_t n, Py_ssize_t lo, double lr, double eps,
+                       double h1, double h2) noexcept nogil:
+    """apply_update over [lo, lo + RANGE) of [0, n), flushing subnormals on
+    the thread that runs it."""
+    cdef unsigned int fp = flush_subnormals()
+    apply_update(rule, params + lo, grads + lo, s1 + lo if s1 != NULL else NULL,
+                 s2 + lo if s2 != NULL else NULL, min(n, lo + RANGE) - lo, lr, eps, h1, h2)
+    restore_fp(fp)
+
+
 cdef void batched_steps(floating* params, const Net* net, const Plan* p,
                         const Py_ssize_t* order, const double* lr,
                         Py_ssize_t lr_stride, Py_ssize_t t0, Py_ssize_t epoch,
                         Py_ssize_t first_step, Outcome* out) noexcept nogil:
     """Steps of ``batch_size`` examples (the last may have fewer): the batch
-    gradient (with dropout), the L2 and L1 terms, clipping, then decoupled
-    weight decay and one update over the whole parameter vector."""
+    gradient (with dropout; in parts, see parts_of), the L2 and L1 terms,
+    clipping, then decoupled weight decay and one update over the whole
+    parameter vector."""
     cdef const floating* X = <const floating*>p.X
     cdef const floating* Y = <const floating*>p.Y
     cdef const floating* w = <const floating*>p.weights
@@ -203,8 +332,12 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
             continue  # a batch of zero weight: no update, no rate consumed
         if dropout:
             ex.key = step_key(p.seed, epoch, first_step + s)
-        loss = batch_gradient(net, &ex, params, X, Y, w, order, start, count,
-                              <floating>(1.0 / wsum), grads, acts, deltas, gather, cap)
+        if parts_of(count) > 1:
+            loss = parts_gradient(net, &ex, p, params, order, start, count,
+                                  <floating>(1.0 / wsum))
+        else:
+            loss = batch_gradient(net, &ex, params, X, Y, w, order, start, count,
+                                  <floating>(1.0 / wsum), grads, acts, deltas, gather, cap, 0)
         a_b = alpha / wsum if per_weight else alpha
         l1_b = l1 / wsum if per_weight else l1
         sq = add_l2_gradient(net, params, grads, a_b) if alpha != 0 else 0
@@ -222,7 +355,8 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
             scale_weights(net, params, 1.0 - lr[updates * lr_stride] * decay)
         step_scalars(rule, lr[updates * lr_stride], eps, h1, h2, eps_hat,
                      <double>(t0 + updates + 1), &step_lr, &step_eps)
-        apply_update(rule, params, grads, s1, s2, n_params, step_lr, step_eps, h1, h2)
+        update_ranges(rule, params, grads, s1, s2, n_params, step_lr, step_eps, h1, h2,
+                      p.n_threads)
         updates += 1
     out.updates, out.loss_sum, out.penalty_sum = updates, loss_sum, penalty_sum
 
@@ -243,7 +377,9 @@ cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
                   floating[::1] s1, floating[::1] s2,
                   const floating[:, ::1] X, const floating[:, ::1] Y,
                   const floating[::1] weights, floating[::1] acts,
-                  floating[::1] deltas, floating[::1] gather) except -1:
+                  floating[::1] deltas, floating[::1] gather, floating[::1] part_grads,
+                  floating[::1] part_acts, floating[::1] part_deltas,
+                  floating[::1] part_gather) except -1:
     """Check the state vectors and the gather buffer against the plan's rule
     and sizes, and point the plan at the arrays."""
     cdef Py_ssize_t needed = state_vectors(p.rule)
@@ -262,6 +398,12 @@ cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
             raise ValueError(f"gather holds {gather.shape[0]} values, expected at least "
                              f"{p.cap * (p.n_in + p.n_out + 1)}")
         p.gather = &gather[0]
+    p.part_grads = p.part_acts = p.part_deltas = p.part_gather = NULL
+    if part_grads.shape[0] > 0:
+        p.part_grads, p.part_acts = &part_grads[0], &part_acts[0]
+        p.part_deltas = &part_deltas[0]
+        if part_gather.shape[0] > 0:
+            p.part_gather = &part_gather[0]
     return 0
 
 
@@ -366,16 +508,32 @@ cdef class EpochPlan:
         p.plain = (l1 == 0 and clip_norm == 0 and clip_value == 0 and weight_decay == 0
                    and not p.ex.used)
         self.single = np.dtype(params.dtype) == np.float32
+        parts = self._part_buffers(top, params.dtype, gather.shape[0] > 0)
+        pg, pa, pd, pt = parts
         if self.single:
-            point_at[float](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
+            point_at[float](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather,
+                            pg, pa, pd, pt)
         else:
-            point_at[double](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
+            point_at[double](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather,
+                             pg, pa, pd, pt)
         self.top = top
-        self.arrays = (params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
+        self.arrays = (params, grads, s1, s2, X, Y, weights, acts, deltas, gather, parts)
         self.n_steps = (p.n + batch_size - 1) // batch_size
 
+    def _part_buffers(self, Topology top, dtype, bint gathers):
+        """The buffers of parts 1.. of a split batch (see parts_of), allocated
+        once here, or empty arrays when no batch is split."""
+        p = &self.plan
+        p.part_cap = min(p.cap, part_rows(p.batch_size))
+        p.acts_width, p.n_units = p.ex.width, top.n_units
+        extra = MAX_PARTS - 1 if p.part_cap > 0 else 0
+        row = p.n_in + p.n_out + 1 if gathers else 0
+        return tuple(np.empty(extra * size, dtype=dtype)
+                     for size in (p.n_params, p.part_cap * p.acts_width,
+                                  p.part_cap * p.n_units, p.part_cap * row))
+
     def train_epoch(self, order, const double[::1] lr, Py_ssize_t t0, Py_ssize_t epoch=0,
-                    Py_ssize_t first_step=0):
+                    Py_ssize_t first_step=0, int n_threads=1):
         """Run every step of one epoch; returns
         (status, step, loss_sum, penalty_sum, updates).
 
@@ -385,6 +543,8 @@ cdef class EpochPlan:
         applied before this epoch (Adam's bias correction counts from it).
         ``epoch`` (the epochs completed before this one) and ``first_step``
         (this plan's first step in the epoch) number dropout's masks.
+        ``n_threads``: the threads that compute a split batch's parts and
+        the updates (the result is the same bits for any number).
 
         ``status`` is a Status code (an int: no enum is built per epoch);
         ``step`` the failing step (from 0) with
@@ -402,6 +562,10 @@ cdef class EpochPlan:
         cdef Outcome out
         cdef const Plan* p = &self.plan
         cdef const Net* net = &self.top.net
+        cdef unsigned int fp
+        if n_threads < 1:
+            raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+        self.plan.n_threads = n_threads
         if lr.shape[0] != self.n_steps and lr.shape[0] != 1:
             raise ValueError(f"need {self.n_steps} step rates (or one for all), "
                              f"got {lr.shape[0]}")
@@ -414,10 +578,12 @@ cdef class EpochPlan:
             order_p = &order_view[0]
         out.status, out.step, out.updates, out.loss_sum, out.penalty_sum = OK, -1, 0, 0, 0
         with nogil:
+            fp = flush_subnormals()
             if self.single:
                 run_steps(<float*>p.params, net, p, order_p, &lr[0], lr_stride, t0, epoch,
                           first_step, &out)
             else:
                 run_steps(<double*>p.params, net, p, order_p, &lr[0], lr_stride, t0, epoch,
                           first_step, &out)
+            restore_fp(fp)
         return out.status, out.step, out.loss_sum, out.penalty_sum, out.updates

@@ -1,0 +1,90 @@
+"""n_threads: a batch of at least 64 rows is computed in parts whose
+gradients are added in part order, so the number of threads never changes a
+bit of the result; the parts' sum is the batch gradient (the NumPy backend,
+which never splits, agrees to rounding); the setting and its errors."""
+import numpy as np
+import pytest
+
+import fastbp as fb
+from fastbp import _kernels
+from helpers import tolerance
+
+COMPILED = [b for b in ("baseline", "avx2", "avx512") if b in _kernels.available()]
+
+CASES = [
+    # (batch_size, optimizer (a fresh one per fit), fit options)
+    (64, "sgd", {}),
+    (100, lambda: fb.Adam(lr=0.01), {"alpha": 1e-3}),
+    (200, "momentum", {"shuffle": True, "seed": 3}),
+    (None, lambda: fb.Adam(lr=0.01), {}),                  # the whole data: four parts
+    (130, lambda: fb.AdamW(lr=0.01, weight_decay=0.1),
+     {"dropout": 0.2, "clip_norm": 0.5, "seed": 1}),
+    (96, "rmsprop", {"sample_weight": "random", "l1": 1e-3}),
+]
+
+
+def data(dtype, n=333, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 7)).astype(dtype)
+    y = rng.integers(0, 3, n)
+    return X, y, rng.random(n).astype(dtype)
+
+
+def trained(dtype, batch_size, optimizer, options, n_threads, epochs=2):
+    X, y, w = data(dtype)
+    options = dict(options)
+    if options.get("sample_weight") == "random":
+        options["sample_weight"] = w
+    options.setdefault("shuffle", False)
+    net = fb.MLP([7, 16, 8, 3], hidden="tanh", output="softmax", loss="cross_entropy",
+                 seed=0, dtype=dtype)
+    history = net.fit(X, y, optimizer=optimizer if isinstance(optimizer, str) else optimizer(),
+                      batch_size=batch_size, epochs=epochs, n_threads=n_threads, **options)
+    return net.params.copy(), history.loss
+
+
+@pytest.mark.parametrize("backend_name", COMPILED)
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_any_number_of_threads_gives_the_same_bits(backend_name, case, dtype):
+    batch_size, optimizer, options = CASES[case]
+    with _kernels.use(backend_name):
+        results = [trained(dtype, batch_size, optimizer, options, n) for n in (1, 2, 3)]
+    for params, loss in results[1:]:
+        assert np.array_equal(params, results[0][0])
+        assert loss == results[0][1]
+
+
+@pytest.mark.parametrize("backend_name", COMPILED)
+def test_parts_add_up_to_the_batch_gradient(backend_name, dtype):
+    # the NumPy backend computes each batch in one product: the parts' sum
+    # must agree with it to rounding, dropout's masks included
+    for batch_size, optimizer, options in CASES:
+        with _kernels.use("numpy"):
+            reference, ref_loss = trained(dtype, batch_size, optimizer, options, 1)
+        with _kernels.use(backend_name):
+            params, loss = trained(dtype, batch_size, optimizer, options, 2)
+        np.testing.assert_allclose(params, reference, rtol=tolerance(dtype), atol=tolerance(dtype))
+        np.testing.assert_allclose(loss, ref_loss, rtol=tolerance(dtype))
+
+
+def test_the_setting_and_its_context():
+    default = fb.get_num_threads()
+    assert default >= 1
+    with fb.set_num_threads(1):
+        assert fb.get_num_threads() == 1
+        with fb.set_num_threads(3):
+            assert fb.get_num_threads() == 3
+        assert fb.get_num_threads() == 1
+    assert fb.get_num_threads() == default
+
+
+@pytest.mark.parametrize("value, error", [(0, ValueError), (-2, ValueError),
+                                          (1.5, TypeError), (True, TypeError), ("2", TypeError)])
+def test_bad_thread_counts_are_refused(value, error):
+    net = fb.MLP([2, 3, 1], seed=0)
+    before = net.params.copy()
+    with pytest.raises(error, match="n_threads"):
+        net.fit(np.zeros((4, 2)), np.zeros(4), n_threads=value)
+    assert np.array_equal(net.params, before)
+    with pytest.raises(error, match="n_threads"):
+        fb.set_num_threads(value)
