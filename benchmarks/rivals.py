@@ -396,6 +396,9 @@ def environment(args, cpu):
             arch = f", {lib['architecture']}" if lib.get("architecture") else ""
             info.append((lib["user_api"].upper(), f"{lib['internal_api']} "
                          f"{lib.get('version') or ''}{arch}, {Path(lib['filepath']).name}"))
+    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    if env:
+        info.append(("environment", ", ".join(f"{k}={v}" for k, v in env.items())))
     quick = ", --quick (sizes shrunk: targets not judged)" if args.quick else ""
     info.append(("settings", f"pinned to CPU {cpu}; XLA_FLAGS={os.environ['XLA_FLAGS']}; "
                              f"NUMBA_NUM_THREADS=1; BLAS/OpenMP limited to 1 thread; median "
@@ -459,6 +462,20 @@ def parse_args(argv):
     return args
 
 
+def rerun_command(argv):
+    """The command that reproduces the report (without --json, which only
+    adds an output)."""
+    kept, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--json":
+            skip = True
+        elif not a.startswith("--json="):
+            kept.append(a)
+    return " ".join(["PYTHONPATH=. python benchmarks/rivals.py", *kept])
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.thread_scaling_child:
@@ -499,10 +516,9 @@ def main(argv=None):
         print("\nfastbp thread scaling")
         headers, cells = threads_table(threads)
         print(text_table(headers, cells) if headers else cells)
-    command = "PYTHONPATH=. python benchmarks/rivals.py " + " ".join(
-        sys.argv[1:] if argv is None else argv)
     if args.markdown:
-        text = markdown(info, rows, threads, args.quick, command.strip())
+        text = markdown(info, rows, threads, args.quick,
+                        rerun_command(sys.argv[1:] if argv is None else argv))
         Path(args.markdown).write_text(text, encoding="utf-8")
         print(f"\nwrote {args.markdown}")
     if args.json:
