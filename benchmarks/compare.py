@@ -105,6 +105,8 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg.blas as blas
 
+import fastbp as fb
+
 # This script's neighbours in benchmarks/ (Python puts the script's folder on sys.path).
 from baselines import (
     NumpyMLP,
@@ -568,6 +570,7 @@ def main(argv=None):
     tpc = optional_import("threadpoolctl")
     if ctx.torch is not None:
         ctx.torch.set_num_threads(args.threads)
+    fb.set_num_threads(args.threads)  # fastbp's own threads, as every other pool
     report = Report()
     info = environment(ctx, args.threads, tpc)
     for k, v in info:

@@ -5,6 +5,7 @@ over one flat parameter vector; a whole training epoch is one call with the
 GIL released.
 """
 from fastbp import callbacks, schedules
+from fastbp._threads import get_num_threads, set_num_threads
 from fastbp._version import __version__ as __version__
 from fastbp.gradcheck import GradientCheck, gradient_check
 from fastbp.history import History, TrainingDiverged
@@ -12,7 +13,6 @@ from fastbp.network import MLP
 from fastbp.optimizers import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSprop
 from fastbp.saving import Checkpoint, ModelFileError, UnsupportedFormatError, load, load_checkpoint
 from fastbp.tracing import Trace, trace
-from fastbp._threads import get_num_threads, set_num_threads
 from fastbp.training import fit
 
 __all__ = [

@@ -4,9 +4,11 @@ A batch of at least 64 rows is split into parts (at most four, of at least
 32 rows each) whose gradients are added in part order, and the parameter
 updates run over fixed ranges: the threads compute parts and ranges, so the
 result is the same bits for any number of threads.  The default is every
-core this process may run on; :func:`set_num_threads` changes it for the
-process (or, as a context manager, for a block), ``fit(n_threads=...)`` for
-one fit.
+core this process may run on, or ``FASTBP_NUM_THREADS`` when set;
+:func:`set_num_threads` changes it for the process (or, as a context
+manager, for a block), ``fit(n_threads=...)`` for one fit.  On a machine
+whose cores are busy with other jobs, one thread can be faster: a thread
+that waits for a core holds up the others at the end of every batch.
 
 While more than one thread trains, each part's matrix products call BLAS
 from its own thread; BLAS's own threads would then compete with them for the
@@ -17,6 +19,7 @@ threadpoolctl yourself otherwise).
 import contextlib
 import os
 
+from fastbp._kernels._train import part_rows
 from fastbp._validation import check_int
 
 __all__ = ["get_num_threads", "set_num_threads"]
@@ -35,7 +38,14 @@ def available_cores():
 
 def get_num_threads():
     """The threads a fit uses when not told otherwise."""
-    return available_cores() if _setting is None else _setting
+    if _setting is not None:
+        return _setting
+    value = os.environ.get("FASTBP_NUM_THREADS", "").strip()
+    if not value:
+        return available_cores()
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"FASTBP_NUM_THREADS must be a whole number >= 1, got {value!r}")
+    return int(value)
 
 
 @contextlib.contextmanager
@@ -62,11 +72,13 @@ def resolve(n_threads):
     return get_num_threads() if n_threads is None else check_int("n_threads", n_threads, 1)
 
 
-def blas_limited(n_threads):
-    """A context in which BLAS runs on one thread, when n_threads > 1 and
-    threadpoolctl is installed; else one that changes nothing."""
+def blas_limited(n_threads, batch_size):
+    """A context in which BLAS runs on one thread, when batches of
+    ``batch_size`` rows are split for n_threads > 1 threads and threadpoolctl
+    is installed (its view of the process's libraries is taken once); else
+    one that changes nothing."""
     global _controller
-    if n_threads <= 1:
+    if n_threads <= 1 or not part_rows(batch_size):
         return contextlib.nullcontext()
     if _controller is None:
         try:

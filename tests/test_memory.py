@@ -10,6 +10,7 @@ import pytest
 import fastbp as fb
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
+from fastbp._kernels._train import BATCH_PARTS, part_rows
 
 # the bounds are the compiled kernels' (the NumPy backend allocates per batch)
 pytestmark = pytest.mark.skipif(_kernels.active().NAME == "numpy",
@@ -34,7 +35,11 @@ def fit_bound(net, n_samples, batch, optimizer, shuffle, validation_rows=0):
     gather = rows * (net.n_inputs + net.n_outputs + 1) * item if shuffle and batch > 1 else 0
     order = n_samples * 8 if shuffle else 0
     state = optimizer.n_state * P * item  # the state itself lives on the optimizer
-    return (2 + optimizer.n_state) * P * item + state + buffers + gather + order
+    part = min(rows, part_rows(batch))
+    parts = (BATCH_PARTS - 1) * (P * item + 2 * part * net._topology.n_units * item
+                               + (part * (net.n_inputs + net.n_outputs + 1) * item
+                                  if gather else 0)) if part else 0
+    return (2 + optimizer.n_state) * P * item + state + buffers + gather + order + parts
 
 
 @pytest.mark.parametrize("batch,shuffle,opt",
@@ -46,6 +51,8 @@ def test_peak_allocation_of_fit_is_within_the_documented_bound(batch, shuffle, o
     net = fb.MLP([50, 64, 32, 10], hidden="relu", output="identity", seed=0)
     optimizer = {"sgd": fb.SGD(lr=0.01), "adam": fb.Adam(lr=1e-3),
                  "momentum": fb.SGD(lr=0.01, momentum=0.9)}[opt]
+    # once per process, not per fit: threadpoolctl's view of the libraries
+    fb.MLP([2, 2, 1]).fit(np.zeros((64, 2)), np.zeros(64), batch_size=64, n_threads=2)
     gc.collect()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]

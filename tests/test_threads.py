@@ -4,10 +4,10 @@ bit of the result; the parts' sum is the batch gradient (the NumPy backend,
 which never splits, agrees to rounding); the setting and its errors."""
 import numpy as np
 import pytest
+from helpers import tolerance
 
 import fastbp as fb
 from fastbp import _kernels
-from helpers import tolerance
 
 COMPILED = [b for b in ("baseline", "avx2", "avx512") if b in _kernels.available()]
 
@@ -88,3 +88,14 @@ def test_bad_thread_counts_are_refused(value, error):
     assert np.array_equal(net.params, before)
     with pytest.raises(error, match="n_threads"):
         fb.set_num_threads(value)
+
+
+def test_the_environment_sets_the_default(monkeypatch):
+    monkeypatch.setenv("FASTBP_NUM_THREADS", "3")
+    assert fb.get_num_threads() == 3
+    with fb.set_num_threads(1):
+        assert fb.get_num_threads() == 1
+    monkeypatch.setenv("FASTBP_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match="FASTBP_NUM_THREADS must be a whole number >= 1, "
+                                         "got 'many'"):
+        fb.get_num_threads()

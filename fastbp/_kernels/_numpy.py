@@ -320,7 +320,7 @@ class EpochPlan:
                 np.clip(g, -value_limit, value_limit, out=g)
         return 0.5 * a_b * sq + l1_b * ab, sq, ab
 
-    def train_epoch(self, order, lr, t0, epoch=0, first_step=0, n_threads=1):
+    def train_epoch(self, order, lr, t0, epoch=0, first_step=0, n_threads=1):  # noqa: ARG002
         """Every step of one epoch.
 
         Parameters
@@ -335,6 +335,9 @@ class EpochPlan:
         epoch, first_step : int
             The epochs completed before this one, and this plan's first step
             in the epoch: dropout's masks are numbered by them.
+        n_threads : int
+            The compiled kernels' threads; this reference computes each batch
+            in one product on one thread (the compiled parts sum to it).
 
         Returns
         -------

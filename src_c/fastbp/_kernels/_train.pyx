@@ -70,6 +70,9 @@ cdef inline Py_ssize_t parts_of(Py_ssize_t rows) noexcept nogil:
     return 1 if k < 1 else (MAX_PARTS if k > MAX_PARTS else k)
 
 
+BATCH_PARTS = MAX_PARTS  # for Python: the most parts a batch is split into
+
+
 def part_rows(Py_ssize_t batch_size):
     """The most rows a part of a batch of at most ``batch_size`` rows holds
     (0: no batch that size is split)."""
