@@ -1,9 +1,9 @@
 """How many threads a training epoch uses, and BLAS's threads meanwhile.
 
-A batch of at least 64 rows is split into parts (at most four, of at least
-32 rows each) whose gradients are added in part order, and the parameter
-updates run over fixed ranges: the threads compute parts and ranges, so the
-result is the same bits for any number of threads.  The default is every
+A batch of at least 128 rows is split into two halves whose gradients are
+added in order, and the parameter updates run over fixed ranges: the
+threads compute halves and ranges, so the result is the same bits for any
+number of threads.  The default is every
 core this process may run on, or ``FASTBP_NUM_THREADS`` when set;
 :func:`set_num_threads` changes it for the process (or, as a context
 manager, for a block), ``fit(n_threads=...)`` for one fit.  On a machine

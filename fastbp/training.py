@@ -121,7 +121,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=
         and optimizer hold the end of the last good epoch.
     n_threads : int or None
         Threads for this fit (None: :func:`fastbp.get_num_threads`, every
-        core by default).  They split batches of at least 64 rows and the
+        core by default).  They split batches of at least 128 rows and the
         updates; the results are the same bits for any number of threads.
 
     Returns

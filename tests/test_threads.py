@@ -1,4 +1,4 @@
-"""n_threads: a batch of at least 64 rows is computed in parts whose
+"""n_threads: a batch of at least 128 rows is computed in parts whose
 gradients are added in part order, so the number of threads never changes a
 bit of the result; the parts' sum is the batch gradient (the NumPy backend,
 which never splits, agrees to rounding); the setting and its errors."""
@@ -13,13 +13,14 @@ COMPILED = [b for b in ("baseline", "avx2", "avx512") if b in _kernels.available
 
 CASES = [
     # (batch_size, optimizer (a fresh one per fit), fit options)
-    (64, "sgd", {}),
-    (100, lambda: fb.Adam(lr=0.01), {"alpha": 1e-3}),
+    (128, "sgd", {}),
+    (150, lambda: fb.Adam(lr=0.01), {"alpha": 1e-3}),
     (200, "momentum", {"shuffle": True, "seed": 3}),
-    (None, lambda: fb.Adam(lr=0.01), {}),                  # the whole data: four parts
+    (None, lambda: fb.Adam(lr=0.01), {}),                  # the whole data in two parts
     (130, lambda: fb.AdamW(lr=0.01, weight_decay=0.1),
      {"dropout": 0.2, "clip_norm": 0.5, "seed": 1}),
-    (96, "rmsprop", {"sample_weight": "random", "l1": 1e-3}),
+    (256, "rmsprop", {"sample_weight": "random", "l1": 1e-3}),
+    (64, "adagrad", {}),                                   # not split
 ]
 
 
