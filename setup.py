@@ -36,8 +36,9 @@ KERNELS = ["_activations", "_network", "_optimizers", "_train"]
 # per-example step's narrow layers (a few units: vector set-up would cost
 # more than their arithmetic, which is latency-bound)
 SCALAR_KERNELS = {"_train"}
-# _train runs a batch's parts and the updates on OpenMP threads (n_threads)
-OPENMP_KERNELS = {"_train"}
+# the parts of a split pass (_network) and the updates (_train) run on OpenMP
+# threads (n_threads)
+OPENMP_KERNELS = {"_network", "_train"}
 
 directives = {
     "language_level": 3,

@@ -1,9 +1,10 @@
 """How many threads a training epoch uses, and BLAS's threads meanwhile.
 
-A batch of at least 128 rows is split into two halves whose gradients are
-added in order, and the parameter updates run over fixed ranges: the
-threads compute halves and ranges, so the result is the same bits for any
-number of threads.  The default is every
+A batch of at least 128 rows is computed in two halves of rows (forward,
+loss, errors) and then in blocks of columns of the weight gradients, and the
+parameter updates run over fixed ranges: the threads share out this work,
+fixed by the batch alone, so the result is the same bits for any number of
+threads.  The default is every
 core this process may run on, or ``FASTBP_NUM_THREADS`` when set;
 :func:`set_num_threads` changes it for the process (or, as a context
 manager, for a block), ``fit(n_threads=...)`` for one fit.  On a machine
@@ -19,7 +20,7 @@ threadpoolctl yourself otherwise).
 import contextlib
 import os
 
-from fastbp._kernels._train import part_rows
+from fastbp._kernels._network import splits
 from fastbp._validation import check_int
 
 __all__ = ["get_num_threads", "set_num_threads"]
@@ -78,7 +79,7 @@ def blas_limited(n_threads, batch_size):
     is installed (its view of the process's libraries is taken once); else
     one that changes nothing."""
     global _controller
-    if n_threads <= 1 or not part_rows(batch_size):
+    if n_threads <= 1 or not splits(batch_size):
         return contextlib.nullcontext()
     if _controller is None:
         try:

@@ -10,7 +10,6 @@ import pytest
 import fastbp as fb
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
-from fastbp._kernels._train import BATCH_PARTS, part_rows
 
 # the bounds are the compiled kernels' (the NumPy backend allocates per batch)
 pytestmark = pytest.mark.skipif(_kernels.active().NAME == "numpy",
@@ -35,11 +34,7 @@ def fit_bound(net, n_samples, batch, optimizer, shuffle, validation_rows=0):
     gather = rows * (net.n_inputs + net.n_outputs + 1) * item if shuffle and batch > 1 else 0
     order = n_samples * 8 if shuffle else 0
     state = optimizer.n_state * P * item  # the state itself lives on the optimizer
-    part = min(rows, part_rows(batch))
-    parts = (BATCH_PARTS - 1) * (P * item + 2 * part * net._topology.n_units * item
-                               + (part * (net.n_inputs + net.n_outputs + 1) * item
-                                  if gather else 0)) if part else 0
-    return (2 + optimizer.n_state) * P * item + state + buffers + gather + order + parts
+    return (2 + optimizer.n_state) * P * item + state + buffers + gather + order
 
 
 @pytest.mark.parametrize("batch,shuffle,opt",

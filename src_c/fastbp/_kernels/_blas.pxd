@@ -69,21 +69,30 @@ cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha
                 crow[j] += aip * b[p * n + j]
 
 
-cdef inline void matmul_tn(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha,
-                           const floating* a, const floating* b,
-                           floating beta, floating* c) noexcept nogil:
-    """C(k,n) = alpha * A(m,k)^T . B(m,n) + beta * C     (weight gradient: dW = X^T.D)"""
+cdef inline void matmul_tn_columns(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, Py_ssize_t j0,
+                                   Py_ssize_t j1, floating alpha, const floating* a,
+                                   const floating* b, floating beta,
+                                   floating* c) noexcept nogil:
+    """C(k,n)[:, j0:j1] = alpha * A(m,k)^T . B(m,n)[:, j0:j1] + beta * C[:, j0:j1]
+    (weight gradient dW = X^T.D, a block of its columns; all of them with
+    j0 = 0, j1 = n)"""
     cdef Py_ssize_t i, j, p
     cdef floating aip
     if m > 1 and m * n * k >= SMALL_PRODUCT:
-        _gemm(c'N', c'T', <int>n, <int>k, <int>m, alpha, b, <int>n, a, <int>k,
-              beta, c, <int>n)
+        _gemm(c'N', c'T', <int>(j1 - j0), <int>k, <int>m, alpha, b + j0, <int>n, a, <int>k,
+              beta, c + j0, <int>n)
         return
-    _scale(c, k * n, beta)
+    for p in range(k):
+        if beta == 0:
+            for j in range(j0, j1):
+                c[p * n + j] = 0
+        elif beta != 1:
+            for j in range(j0, j1):
+                c[p * n + j] *= beta
     for i in range(m):
         for p in range(k):
             aip = alpha * a[i * k + p]
-            for j in range(n):
+            for j in range(j0, j1):
                 c[p * n + j] += aip * b[i * n + j]
 
 

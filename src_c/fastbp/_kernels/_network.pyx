@@ -32,7 +32,10 @@ from libc.string cimport memcpy
 from ._activations cimport (
     GELU, IDENTITY, LEAKY_RELU, SILU, SOFTMAX, activate_keep_slope, add_bias_activate,
     modern_units, mul_derivative)
-from ._blas cimport matmul, matmul_nt, matmul_tn
+from cython.parallel cimport prange
+
+from ._blas cimport matmul, matmul_nt, matmul_tn_columns
+from ._fpstate cimport flush_subnormals, restore_fp
 from ._loss cimport example_loss
 from ._random cimport keep_threshold, next_key
 from ._rows cimport outer_gradient, sgd_outer
@@ -40,6 +43,13 @@ from ._rows cimport outer_gradient, sgd_outer
 import numpy as np
 
 from ._activations import UNIT_PARAMS
+
+BATCH_PARTS = MAX_PARTS  # for Python: the parts a pass is split into
+
+
+def splits(Py_ssize_t rows):
+    """Whether a pass of ``rows`` rows is split into parts (and threads)."""
+    return parts_of(rows) > 1
 
 
 def check_unit_params(acts, unit_params):
@@ -200,9 +210,10 @@ cdef void activate(int act, double param, floating* z, const floating* bias,
 
 
 cdef inline void forward_plain(const Net* net, const floating* params, const floating* x,
-                               Py_ssize_t rows, floating* acts, Py_ssize_t cap) noexcept nogil:
+                               Py_ssize_t rows, floating* acts, Py_ssize_t cap,
+                               Py_ssize_t first) noexcept nogil:
     """A_l = f_l(A_{l-1} . W_l + b_l) for l = 1..L, keeping nothing else: the
-    pass of inference and of per-example training, kept small to inline."""
+    pass of inference, kept small to inline."""
     cdef Py_ssize_t l, n_in, n_out
     cdef const floating* a_in = x
     cdef floating* a_out
@@ -210,7 +221,7 @@ cdef inline void forward_plain(const Net* net, const floating* params, const flo
     for l in range(net.n_layers):
         n_in, n_out = net.sizes[l], net.sizes[l + 1]
         w = params + net.param_off[l]
-        a_out = acts + cap * net.unit_off[l]
+        a_out = acts + cap * net.unit_off[l] + first * n_out
         matmul(rows, n_out, n_in, <floating>1, a_in, w, <floating>0, a_out)
         if net.acts[l] < LEAKY_RELU:
             add_bias_activate(net.acts[l], net.act_params[l], a_out, w + n_in * n_out,
@@ -242,8 +253,9 @@ cdef void outer_gradient_wide(floating* g, const floating* W, const floating* a,
 
 cdef void forward(const Net* net, const Extras* ex, const floating* params,
                   const floating* x, Py_ssize_t rows, floating* acts, Py_ssize_t cap,
-                  Py_ssize_t row0) noexcept nogil:
-    """A_l = f_l(A_{l-1} . W_l + b_l) for l = 1..L; A_0 = x (rows, n_0).
+                  Py_ssize_t row0, Py_ssize_t first) noexcept nogil:
+    """A_l = f_l(A_{l-1} . W_l + b_l) for l = 1..L; A_0 = x (rows, n_0), into
+    rows first..first+rows of the buffer's blocks.
 
     ``ex`` (NULL for inference) is a training pass's: the layers it names
     keep f'(z) in their slope block, and with ``ex.keep`` dropout applies
@@ -255,21 +267,21 @@ cdef void forward(const Net* net, const Extras* ex, const floating* params,
     cdef floating* dropped
     cdef const floating* w
     if ex == NULL or not ex.used:
-        forward_plain(net, params, x, rows, acts, cap)
+        forward_plain(net, params, x, rows, acts, cap, first)
         return
     if ex.input_off >= 0:
-        dropped = acts + cap * ex.input_off
+        dropped = acts + cap * ex.input_off + first * net.sizes[0]
         memcpy(dropped, x, rows * net.sizes[0] * sizeof(floating))
         drop_units(ex, 0, dropped, <floating*>NULL, rows, net.sizes[0], row0)
         a_in = dropped
     for l in range(net.n_layers):
         n_in, n_out = net.sizes[l], net.sizes[l + 1]
         w = params + net.param_off[l]
-        a_out = acts + cap * net.unit_off[l]
+        a_out = acts + cap * net.unit_off[l] + first * n_out
         matmul(rows, n_out, n_in, <floating>1, a_in, w, <floating>0, a_out)
         slope = NULL
         if l < net.n_layers - 1 and ex.slope_off[l] >= 0:
-            slope = acts + cap * ex.slope_off[l]
+            slope = acts + cap * ex.slope_off[l] + first * n_out
         if slope == NULL:
             activate(net.acts[l], net.act_params[l], a_out, w + n_in * n_out, rows, n_out)
         else:
@@ -282,22 +294,25 @@ cdef void forward(const Net* net, const Extras* ex, const floating* params,
 
 
 cdef inline const floating* slope_block(const Net* net, const Extras* ex, Py_ssize_t l,
-                                        const floating* acts, Py_ssize_t cap) noexcept nogil:
-    """Layer l's kept f'(z), or NULL when the derivative comes from the output."""
+                                        const floating* acts, Py_ssize_t cap,
+                                        Py_ssize_t first) noexcept nogil:
+    """Layer l's kept f'(z) from row ``first``, or NULL when the derivative
+    comes from the output."""
     if ex == NULL or not ex.used or ex.slope_off[l] < 0:
         return NULL
-    return acts + cap * ex.slope_off[l]
+    return acts + cap * ex.slope_off[l] + first * net.sizes[l + 1]
 
 
 cdef inline const floating* layer_input(const Net* net, const Extras* ex, Py_ssize_t l,
                                         const floating* x, const floating* acts,
-                                        Py_ssize_t cap) noexcept nogil:
-    """What weight layer l multiplied in the forward pass."""
+                                        Py_ssize_t cap, Py_ssize_t first) noexcept nogil:
+    """What weight layer l multiplied in the forward pass, from row ``first``
+    (``x``: the pass's input, from its first row)."""
     if l > 0:
-        return acts + cap * net.unit_off[l - 1]
+        return acts + cap * net.unit_off[l - 1] + first * net.sizes[l]
     if ex != NULL and ex.used and ex.input_off >= 0:
-        return acts + cap * ex.input_off
-    return x
+        return acts + cap * ex.input_off + first * net.sizes[0]
+    return x + first * net.sizes[0]
 
 
 cdef double output_loss(const Net* net, const floating* out, const floating* t,
@@ -317,38 +332,54 @@ cdef double output_loss(const Net* net, const floating* out, const floating* t,
     return total
 
 
+cdef void layer_gradient(const Net* net, const Extras* ex, Py_ssize_t l, const floating* x,
+                         Py_ssize_t rows, const floating* acts, const floating* deltas,
+                         Py_ssize_t cap, floating* grads, bint accumulate, Py_ssize_t j0,
+                         Py_ssize_t j1) noexcept nogil:
+    """Columns j0..j1 of dW_l = A_{l-1}^T . D_l and of db_l (sums over the
+    rows in order) over the buffers' first ``rows`` rows: written, or added
+    with ``accumulate``."""
+    cdef Py_ssize_t r, j, n_in = net.sizes[l], n_out = net.sizes[l + 1]
+    cdef const floating* a_in = layer_input(net, ex, l, x, acts, cap, 0)
+    cdef const floating* d = deltas + cap * net.unit_off[l]
+    cdef floating* g = grads + net.param_off[l]
+    cdef floating* gb = g + n_in * n_out
+    cdef floating beta = 1 if accumulate else 0
+    matmul_tn_columns(rows, n_out, n_in, j0, j1, <floating>1, a_in, d, beta, g)
+    if not accumulate:
+        for j in range(j0, j1):
+            gb[j] = 0
+    for r in range(rows):
+        for j in range(j0, j1):
+            gb[j] += d[r * n_out + j]
+
+
+cdef void layer_errors(const Net* net, const Extras* ex, const floating* params, Py_ssize_t l,
+                       const floating* x, Py_ssize_t rows, const floating* acts,
+                       floating* deltas, Py_ssize_t cap, Py_ssize_t first) noexcept nogil:
+    """D_{l-1} = (D_l . W_l^T) * f'_{l-1} for rows first..first+rows (l >= 1),
+    from the weights before any update."""
+    cdef Py_ssize_t n_in = net.sizes[l], n_out = net.sizes[l + 1]
+    cdef floating* below = deltas + cap * net.unit_off[l - 1] + first * n_in
+    matmul_nt(rows, n_out, n_in, <floating>1, deltas + cap * net.unit_off[l] + first * n_out,
+              params + net.param_off[l], <floating>0, below)
+    mul_derivative(net.acts[l - 1], net.act_params[l - 1], below,
+                   layer_input(net, ex, l, x, acts, cap, first),
+                   slope_block(net, ex, l - 1, acts, cap, first), rows * n_in)
+
+
 cdef void backward(const Net* net, const Extras* ex, const floating* params,
                    const floating* x, Py_ssize_t rows, const floating* acts, floating* deltas,
                    Py_ssize_t cap, floating* grads, bint accumulate) noexcept nogil:
     """From the output delta (already in ``deltas``) down to layer 1: write (or
     with ``accumulate`` add) dW_l and db_l into ``grads``.  ``ex`` is the
     forward pass's (see forward)."""
-    cdef Py_ssize_t l, r, j, n_in, n_out
-    cdef const floating* a_in
-    cdef floating* d
-    cdef floating* g
-    cdef floating* gb
-    cdef floating beta = 1 if accumulate else 0
+    cdef Py_ssize_t l
     for l in range(net.n_layers - 1, -1, -1):
-        n_in, n_out = net.sizes[l], net.sizes[l + 1]
-        a_in = layer_input(net, ex, l, x, acts, cap)
-        d = deltas + cap * net.unit_off[l]
-        g = grads + net.param_off[l]
-        gb = g + n_in * n_out
-        matmul_tn(rows, n_out, n_in, <floating>1, a_in, d, beta, g)
-        if not accumulate:
-            for j in range(n_out):
-                gb[j] = 0
-        for r in range(rows):
-            for j in range(n_out):
-                gb[j] += d[r * n_out + j]
+        layer_gradient(net, ex, l, x, rows, acts, deltas, cap, grads, accumulate, 0,
+                       net.sizes[l + 1])
         if l > 0:
-            # errors of the layer below, from the weights before any update
-            matmul_nt(rows, n_out, n_in, <floating>1, d, params + net.param_off[l],
-                      <floating>0, deltas + cap * net.unit_off[l - 1])
-            mul_derivative(net.acts[l - 1], net.act_params[l - 1],
-                           deltas + cap * net.unit_off[l - 1], a_in,
-                           slope_block(net, ex, l - 1, acts, cap), rows * n_in)
+            layer_errors(net, ex, params, l, x, rows, acts, deltas, cap, 0)
 
 
 cdef double add_l2_gradient(const Net* net, const floating* params,
@@ -422,16 +453,16 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
                            const floating* W, const Py_ssize_t* order,
                            Py_ssize_t start, Py_ssize_t count, floating scale,
                            floating* grads, floating* acts, floating* deltas,
-                           floating* gather, Py_ssize_t cap, Py_ssize_t row0) noexcept nogil:
+                           floating* gather, Py_ssize_t cap, int n_threads) noexcept nogil:
     """Gradient of scale * (sum of the (weighted) losses of ``count``
     examples) into ``grads``; returns the sum of their (weighted) losses.
 
     The examples are rows order[start:start+count] of X, Y and W (weights, or
     NULL), or rows start:start+count when ``order`` is NULL.  They run
-    through the buffers ``cap`` rows at a time; rows of a shuffled order are
-    copied into ``gather`` ([cap rows of X | cap rows of Y | cap weights]),
-    except single rows, which are read in place.  ``row0``: the first
-    example's row in its batch (it numbers dropout's masks).
+    through the buffers ``cap`` rows at a time (a pass); rows of a shuffled
+    order are copied into ``gather`` ([cap rows of X | cap rows of Y | cap
+    weights]), except single rows, which are read in place.  A pass of at
+    least 2 PART_ROWS rows runs split (``split_pass``) on ``n_threads``.
     """
     cdef Py_ssize_t n_in = net.sizes[0], n_out = net.sizes[net.n_layers]
     cdef Py_ssize_t done = 0, m, first, i
@@ -458,10 +489,86 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
                 for i in range(m):
                     gather[cap * (n_in + n_out) + i] = W[order[start + done + i]]
                 w = gather + cap * (n_in + n_out)
-        forward(net, ex, params, x, m, acts, cap, row0 + done)
-        loss += output_loss(net, acts + out_block, y, w, m, deltas + out_block, scale)
-        backward(net, ex, params, x, m, acts, deltas, cap, grads, done > 0)
+        if parts_of(m) > 1:
+            loss += split_pass(net, ex, params, x, y, w, m, scale, grads, acts, deltas, cap,
+                               done, done > 0, n_threads)
+        else:
+            forward(net, ex, params, x, m, acts, cap, done, 0)
+            loss += output_loss(net, acts + out_block, y, w, m, deltas + out_block, scale)
+            backward(net, ex, params, x, m, acts, deltas, cap, grads, done > 0)
         done += m
+    return loss
+
+
+cdef double part_errors(const Net* net, const Extras* ex, const floating* params,
+                        const floating* x, const floating* y, const floating* w,
+                        Py_ssize_t m, Py_ssize_t k, floating scale, floating* acts,
+                        floating* deltas, Py_ssize_t cap, Py_ssize_t row0) noexcept nogil:
+    """Part k of a split pass of m rows: forward, loss and the errors of every
+    layer, in rows lo..hi of the buffers; returns the part's loss."""
+    cdef Py_ssize_t lo = k * m // MAX_PARTS, hi = (k + 1) * m // MAX_PARTS, l
+    cdef Py_ssize_t n_out = net.sizes[net.n_layers]
+    cdef Py_ssize_t out_block = cap * net.unit_off[net.n_layers - 1] + lo * n_out
+    cdef unsigned int fp = flush_subnormals()
+    cdef double loss
+    forward(net, ex, params, x + lo * net.sizes[0], hi - lo, acts, cap, row0 + lo, lo)
+    loss = output_loss(net, acts + out_block, y + lo * n_out, w + lo if w != NULL else NULL,
+                       hi - lo, deltas + out_block, scale)
+    for l in range(net.n_layers - 1, 0, -1):
+        layer_errors(net, ex, params, l, x, hi - lo, acts, deltas, cap, lo)
+    restore_fp(fp)
+    return loss
+
+
+cdef inline Py_ssize_t column_blocks(Py_ssize_t n_out) noexcept nogil:
+    return 2 if n_out >= 2 * BLOCK_COLUMNS else 1
+
+
+cdef void gradient_task(const Net* net, const Extras* ex, const floating* x, Py_ssize_t m,
+                        const floating* acts, const floating* deltas, Py_ssize_t cap,
+                        floating* grads, bint accumulate, Py_ssize_t task) noexcept nogil:
+    """Task number ``task`` of a split pass's weight gradients: a block of the
+    columns of one layer's dW and db, over all m rows."""
+    cdef Py_ssize_t l = 0, blocks, n_out
+    cdef unsigned int fp = flush_subnormals()
+    while task >= column_blocks(net.sizes[l + 1]):
+        task -= column_blocks(net.sizes[l + 1])
+        l += 1
+    n_out, blocks = net.sizes[l + 1], column_blocks(net.sizes[l + 1])
+    layer_gradient(net, ex, l, x, m, acts, deltas, cap, grads, accumulate,
+                   task * n_out // blocks, (task + 1) * n_out // blocks)
+    restore_fp(fp)
+
+
+cdef double split_pass(const Net* net, const Extras* ex, const floating* params,
+                       const floating* x, const floating* y, const floating* w, Py_ssize_t m,
+                       floating scale, floating* grads, floating* acts, floating* deltas,
+                       Py_ssize_t cap, Py_ssize_t row0, bint accumulate,
+                       int n_threads) noexcept nogil:
+    """A pass of m >= 2 PART_ROWS rows in two phases whose work is fixed by
+    the pass alone, so any number of threads gives the same bits: the
+    MAX_PARTS row parts' forward passes, losses and errors (each part's rows
+    of the buffers), then the weight gradients over all m rows, in tasks of
+    a block of columns of one layer.  Returns the loss (the parts' in order)."""
+    cdef double losses[MAX_PARTS]
+    cdef double loss = 0
+    cdef Py_ssize_t k, t, tasks = 0
+    for k in range(net.n_layers):
+        tasks += column_blocks(net.sizes[k + 1])
+    if n_threads > 1:
+        for k in prange(MAX_PARTS, num_threads=n_threads, schedule="static"):
+            losses[k] = part_errors(net, ex, params, x, y, w, m, k, scale, acts, deltas, cap,
+                                    row0)
+        for t in prange(tasks, num_threads=n_threads, schedule="dynamic"):
+            gradient_task(net, ex, x, m, acts, deltas, cap, grads, accumulate, t)
+    else:
+        for k in range(MAX_PARTS):
+            losses[k] = part_errors(net, ex, params, x, y, w, m, k, scale, acts, deltas, cap,
+                                    row0)
+        for t in range(tasks):
+            gradient_task(net, ex, x, m, acts, deltas, cap, grads, accumulate, t)
+    for k in range(MAX_PARTS):
+        loss += losses[k]
     return loss
 
 
@@ -479,7 +586,7 @@ def forward_dataset(Topology top, const floating[::1] params,
         start = 0
         while start < n:
             m = n - start if n - start < cap else cap
-            forward(net, <Extras*>NULL, &params[0], &X[start, 0], m, &acts[0], cap, 0)
+            forward(net, <Extras*>NULL, &params[0], &X[start, 0], m, &acts[0], cap, 0, 0)
             memcpy(&out[start, 0], last, m * n_out * sizeof(floating))
             start += m
 
@@ -498,7 +605,7 @@ def loss_dataset(Topology top, const floating[::1] params,
     with nogil:
         while start < n:
             m = n - start if n - start < cap else cap
-            forward(net, <Extras*>NULL, &params[0], &X[start, 0], m, &acts[0], cap, 0)
+            forward(net, <Extras*>NULL, &params[0], &X[start, 0], m, &acts[0], cap, 0, 0)
             total += output_loss(net, last, &Y[start, 0], w + start if w != NULL else NULL,
                                  m, <floating*>NULL, <floating>1)
             start += m
@@ -528,7 +635,7 @@ def gradient_dataset(Topology top, const floating[::1] params,
     with nogil:
         loss = batch_gradient(net, &top.base, &params[0], &X[0, 0], &Y[0, 0], w, NULL, 0, n,
                               <floating>(1.0 / total_weight), &grads[0], &acts[0],
-                              &deltas[0], <floating*>NULL, cap, 0)
+                              &deltas[0], <floating*>NULL, cap, 1)
         if alpha != 0:
             sq = add_l2_gradient(net, &params[0], &grads[0], alpha)
     return loss, total_weight, sq

@@ -54,38 +54,9 @@ cpdef enum Status:
 cdef enum:
     PREFETCH_AHEAD = 8
 
-# A batch's gradient is the sum of its parts' gradients, added in part order:
-# parts_of(rows) parts of equal size (within a row), at least PART_ROWS rows
-# each, at most MAX_PARTS.  The partition depends on the batch alone, so the
-# threads that compute the parts (n_threads) never change a bit of the result.
-# Products of fewer rows run further from BLAS's peak (the weight gradient
-# sums over the part's rows): with parts of 32 rows a W3 epoch took 40% longer
-# on one thread, with halves of 64 rows 11% longer.
+# The parameter updates run over ranges this long, on the epoch's threads.
 cdef enum:
-    PART_ROWS = 64
-    MAX_PARTS = 2
-    # the parameter updates and the parts' sum run over ranges this long
     RANGE = 4096
-
-
-cdef inline Py_ssize_t parts_of(Py_ssize_t rows) noexcept nogil:
-    cdef Py_ssize_t k = rows // PART_ROWS
-    return 1 if k < 1 else (MAX_PARTS if k > MAX_PARTS else k)
-
-
-BATCH_PARTS = MAX_PARTS  # for Python: the most parts a batch is split into
-
-
-def part_rows(Py_ssize_t batch_size):
-    """The most rows a part of a batch of at most ``batch_size`` rows holds
-    (0: no batch that size is split)."""
-    cdef Py_ssize_t k, most = 0
-    if parts_of(batch_size) > 1:
-        most = -(-batch_size // parts_of(batch_size))
-    for k in range(2, MAX_PARTS):  # the largest batches split into k < MAX_PARTS parts
-        if (k + 1) * PART_ROWS - 1 <= batch_size:
-            most = max(most, -(-((k + 1) * PART_ROWS - 1) // k))
-    return most
 
 
 cdef struct Plan:
@@ -110,13 +81,6 @@ cdef struct Plan:
     bint plain      # none of L1, clipping, weight decay, dropout: per-example steps fuse
     uint64_t seed   # dropout's
     Extras ex       # kept derivatives and dropout (ex.key set per step)
-    # parts 1.. of a split batch (part 0 uses the buffers above): each its
-    # gradient (n_params), acts (part_cap rows), deltas, and gather rows
-    void* part_grads
-    void* part_acts
-    void* part_deltas
-    void* part_gather     # NULL when rows are never gathered
-    Py_ssize_t part_cap, acts_width, n_units
     int n_threads         # for the epoch under way
 
 
@@ -209,73 +173,6 @@ cdef void per_example_steps(floating* params, const Net* net, const Plan* p,
     out.updates, out.loss_sum, out.penalty_sum = updates, loss_sum, penalty_sum
 
 
-cdef double part_gradient(const Net* net, const Extras* ex, const Plan* p,
-                          const floating* params, const Py_ssize_t* order, Py_ssize_t start,
-                          Py_ssize_t count, Py_ssize_t parts, Py_ssize_t k,
-                          floating scale) noexcept nogil:
-    """Part k of the batch's gradient, into its own buffers; returns its loss
-    (flushing subnormals on the thread that computes it)."""
-    cdef Py_ssize_t lo = k * count // parts, hi = (k + 1) * count // parts
-    cdef unsigned int fp = flush_subnormals()
-    cdef double loss
-    cdef Py_ssize_t gather_row = p.n_in + p.n_out + 1
-    cdef floating* grads = <floating*>p.grads
-    cdef floating* acts = <floating*>p.acts
-    cdef floating* deltas = <floating*>p.deltas
-    cdef floating* gather = <floating*>p.gather
-    cdef Py_ssize_t cap = p.cap
-    if k > 0:
-        grads = <floating*>p.part_grads + (k - 1) * p.n_params
-        acts = <floating*>p.part_acts + (k - 1) * p.part_cap * p.acts_width
-        deltas = <floating*>p.part_deltas + (k - 1) * p.part_cap * p.n_units
-        gather = (<floating*>p.part_gather + (k - 1) * p.part_cap * gather_row
-                  if p.part_gather != NULL else NULL)
-        cap = p.part_cap
-    loss = batch_gradient(net, ex, params, <const floating*>p.X, <const floating*>p.Y,
-                          <const floating*>p.weights, order, start + lo, hi - lo, scale,
-                          grads, acts, deltas, gather, cap, lo)
-    restore_fp(fp)
-    return loss
-
-
-cdef void add_parts(const Plan* p, floating* grads, Py_ssize_t parts, Py_ssize_t lo,
-                    Py_ssize_t hi) noexcept nogil:
-    """grads[lo:hi] += part k's, for k = 1, 2, ... in order."""
-    cdef Py_ssize_t k, i
-    cdef const floating* g
-    cdef unsigned int fp = flush_subnormals()
-    for k in range(1, parts):
-        g = <const floating*>p.part_grads + (k - 1) * p.n_params
-        for i in range(lo, hi):
-            grads[i] += g[i]
-    restore_fp(fp)
-
-
-cdef double parts_gradient(const Net* net, const Extras* ex, const Plan* p,
-                           const floating* params, const Py_ssize_t* order, Py_ssize_t start,
-                           Py_ssize_t count, floating scale) noexcept nogil:
-    """The batch's gradient into p.grads as the sum of its parts', each part
-    on one of p.n_threads threads; returns the batch's loss (the parts'
-    losses added in order)."""
-    cdef Py_ssize_t parts = parts_of(count), k, r, n = p.n_params
-    cdef Py_ssize_t ranges = (n + RANGE - 1) // RANGE
-    cdef double losses[MAX_PARTS]
-    cdef double loss = 0
-    cdef floating* grads = <floating*>p.grads
-    if p.n_threads > 1:
-        for k in prange(parts, num_threads=p.n_threads, schedule="static"):
-            losses[k] = part_gradient(net, ex, p, params, order, start, count, parts, k, scale)
-        for r in prange(ranges, num_threads=p.n_threads, schedule="static"):
-            add_parts(p, grads, parts, r * RANGE, min(n, (r + 1) * RANGE))
-    else:
-        for k in range(parts):
-            losses[k] = part_gradient(net, ex, p, params, order, start, count, parts, k, scale)
-        add_parts(p, grads, parts, 0, n)
-    for k in range(parts):
-        loss += losses[k]
-    return loss
-
-
 cdef void update_ranges(int rule, floating* params, const floating* grads, floating* s1,
                         floating* s2, Py_ssize_t n, double lr, double eps, double h1,
                         double h2, int n_threads) noexcept nogil:
@@ -305,7 +202,7 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
                         Py_ssize_t lr_stride, Py_ssize_t t0, Py_ssize_t epoch,
                         Py_ssize_t first_step, Outcome* out) noexcept nogil:
     """Steps of ``batch_size`` examples (the last may have fewer): the batch
-    gradient (with dropout; in parts, see parts_of), the L2 and L1 terms,
+    gradient (with dropout; split for threads, see _network.pxd), the L2 and L1 terms,
     clipping, then decoupled weight decay and one update over the whole
     parameter vector."""
     cdef const floating* X = <const floating*>p.X
@@ -338,12 +235,9 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
             continue  # a batch of zero weight: no update, no rate consumed
         if dropout:
             ex.key = step_key(p.seed, epoch, first_step + s)
-        if parts_of(count) > 1:
-            loss = parts_gradient(net, &ex, p, params, order, start, count,
-                                  <floating>(1.0 / wsum))
-        else:
-            loss = batch_gradient(net, &ex, params, X, Y, w, order, start, count,
-                                  <floating>(1.0 / wsum), grads, acts, deltas, gather, cap, 0)
+        loss = batch_gradient(net, &ex, params, X, Y, w, order, start, count,
+                              <floating>(1.0 / wsum), grads, acts, deltas, gather, cap,
+                              p.n_threads)
         a_b = alpha / wsum if per_weight else alpha
         l1_b = l1 / wsum if per_weight else l1
         sq = add_l2_gradient(net, params, grads, a_b) if alpha != 0 else 0
@@ -383,9 +277,7 @@ cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
                   floating[::1] s1, floating[::1] s2,
                   const floating[:, ::1] X, const floating[:, ::1] Y,
                   const floating[::1] weights, floating[::1] acts,
-                  floating[::1] deltas, floating[::1] gather, floating[::1] part_grads,
-                  floating[::1] part_acts, floating[::1] part_deltas,
-                  floating[::1] part_gather) except -1:
+                  floating[::1] deltas, floating[::1] gather) except -1:
     """Check the state vectors and the gather buffer against the plan's rule
     and sizes, and point the plan at the arrays."""
     cdef Py_ssize_t needed = state_vectors(p.rule)
@@ -404,12 +296,6 @@ cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
             raise ValueError(f"gather holds {gather.shape[0]} values, expected at least "
                              f"{p.cap * (p.n_in + p.n_out + 1)}")
         p.gather = &gather[0]
-    p.part_grads = p.part_acts = p.part_deltas = p.part_gather = NULL
-    if part_grads.shape[0] > 0:
-        p.part_grads, p.part_acts = &part_grads[0], &part_acts[0]
-        p.part_deltas = &part_deltas[0]
-        if part_gather.shape[0] > 0:
-            p.part_gather = &part_gather[0]
     return 0
 
 
@@ -514,29 +400,13 @@ cdef class EpochPlan:
         p.plain = (l1 == 0 and clip_norm == 0 and clip_value == 0 and weight_decay == 0
                    and not p.ex.used)
         self.single = np.dtype(params.dtype) == np.float32
-        parts = self._part_buffers(top, params.dtype, gather.shape[0] > 0)
-        pg, pa, pd, pt = parts
         if self.single:
-            point_at[float](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather,
-                            pg, pa, pd, pt)
+            point_at[float](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
         else:
-            point_at[double](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather,
-                             pg, pa, pd, pt)
+            point_at[double](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
         self.top = top
-        self.arrays = (params, grads, s1, s2, X, Y, weights, acts, deltas, gather, parts)
+        self.arrays = (params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
         self.n_steps = (p.n + batch_size - 1) // batch_size
-
-    def _part_buffers(self, Topology top, dtype, bint gathers):
-        """The buffers of parts 1.. of a split batch (see parts_of), allocated
-        once here, or empty arrays when no batch is split."""
-        p = &self.plan
-        p.part_cap = min(p.cap, part_rows(p.batch_size))
-        p.acts_width, p.n_units = p.ex.width, top.n_units
-        extra = MAX_PARTS - 1 if p.part_cap > 0 else 0
-        row = p.n_in + p.n_out + 1 if gathers else 0
-        return tuple(np.empty(extra * size, dtype=dtype)
-                     for size in (p.n_params, p.part_cap * p.acts_width,
-                                  p.part_cap * p.n_units, p.part_cap * row))
 
     def train_epoch(self, order, const double[::1] lr, Py_ssize_t t0, Py_ssize_t epoch=0,
                     Py_ssize_t first_step=0, int n_threads=1):
