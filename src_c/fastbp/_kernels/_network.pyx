@@ -549,14 +549,16 @@ cdef double split_pass(const Net* net, const Extras* ex, const floating* params,
     the pass alone, so any number of threads gives the same bits: the
     MAX_PARTS row parts' forward passes, losses and errors (each part's rows
     of the buffers), then the weight gradients over all m rows, in tasks of
-    a block of columns of one layer.  Returns the loss (the parts' in order)."""
+    a block of columns of one layer.  Returns the loss (the parts' in order).
+    Threads take parts and tasks as they come free ("dynamic"): on a busy
+    machine a thread that waits for a core holds up less of the pass."""
     cdef double losses[MAX_PARTS]
     cdef double loss = 0
     cdef Py_ssize_t k, t, tasks = 0
     for k in range(net.n_layers):
         tasks += column_blocks(net.sizes[k + 1])
     if n_threads > 1:
-        for k in prange(MAX_PARTS, num_threads=n_threads, schedule="static"):
+        for k in prange(MAX_PARTS, num_threads=n_threads, schedule="dynamic"):
             losses[k] = part_errors(net, ex, params, x, y, w, m, k, scale, acts, deltas, cap,
                                     row0)
         for t in prange(tasks, num_threads=n_threads, schedule="dynamic"):

@@ -182,7 +182,7 @@ cdef void update_ranges(int rule, floating* params, const floating* grads, float
     if n_threads <= 1 or ranges == 1:
         apply_update(rule, params, grads, s1, s2, n, lr, eps, h1, h2)
         return
-    for r in prange(ranges, num_threads=n_threads, schedule="static"):
+    for r in prange(ranges, num_threads=n_threads, schedule="dynamic"):
         update_range(rule, params, grads, s1, s2, n, r * RANGE, lr, eps, h1, h2)
 
 
