@@ -1,0 +1,108 @@
+"""What one fit builds that the next fit of the same network can use again.
+
+A fit allocates a gradient vector, the snapshot a diverged epoch is rolled
+back to, activation and delta buffers, and builds the kernels' EpochPlan
+over them.  In a loop of short fits (partial_fit, an epoch loop written by
+hand, a sweep) that is a noticeable part of every call, so a network keeps
+them between fits:
+
+- the vectors sized by the network alone (gradient, snapshots), always;
+- the buffers of the last batch size, and fit's one-hot targets;
+- the last plan, while everything it was built from is the same: arrays
+  compared by identity, settings by value.  The cache holds the arrays of
+  the plan it compares against, so no other array can have the id of one of
+  them.  The kernels read the data at every epoch, so arrays changed in
+  place are used as they are now; and a plan keeps no state between epochs,
+  so a reused plan trains as a new one would, bit for bit.  Plans over more
+  than _KEEP_DATA_BYTES of data are not kept: keeping one keeps its arrays
+  alive, and over that much data building it is a negligible part of an
+  epoch.
+
+The buffers are scratch space that a plan uses only inside an epoch, so two
+plans of one thread may share them; two threads never do: a thread that
+finds another thread's cache on the network replaces it with its own (the
+other keeps what it already took).  Not pickled, not copied.
+"""
+import threading
+
+import numpy as np
+
+__all__ = ["FitCache", "empty_vector"]
+
+_KEEP_DATA_BYTES = 8 << 20
+
+# one zero-length vector per dtype for the state slots a rule does not use:
+# the same object every fit, so plans over it can be reused
+_EMPTY = {np.dtype(t): np.zeros(0, dtype=t) for t in (np.float32, np.float64)}
+
+
+def empty_vector(dtype):
+    """The zero-length vector of ``dtype`` (always the same object)."""
+    return _EMPTY[dtype]
+
+
+class FitCache:
+    """A network's buffers and last kernel plan, for one thread.
+
+    Get it with :meth:`of`; ``grads`` and ``saved_params`` are vectors
+    shaped like the parameters.
+    """
+
+    def __init__(self, params):
+        self.thread = threading.get_ident()
+        self.params = params
+        self.grads = np.empty_like(params)
+        self.saved_params = np.empty_like(params)
+        self._saved_state = []
+        self._buffers_key = self._buffers = None
+        self._targets = None
+        self._plan_key = self._plan = self._held = None
+
+    @classmethod
+    def of(cls, net):
+        """``net``'s cache for the calling thread (a new one when there is
+        none, when another thread made it, or when the network's parameter
+        vector was replaced)."""
+        cache = net.__dict__.get("_fit_cache")
+        if cache is None or cache.thread != threading.get_ident() or cache.params is not net.params:
+            cache = net._fit_cache = cls(net.params)
+        return cache
+
+    def saved_state(self, count):
+        """``count`` vectors shaped like the parameters, for the optimizer's
+        state at the start of an epoch."""
+        while len(self._saved_state) < count:
+            self._saved_state.append(np.empty_like(self.params))
+        return tuple(self._saved_state[:count])
+
+    def buffers(self, acts, deltas, gather):
+        """Vectors of ``acts``, ``deltas`` and ``gather`` values (the last ones
+        again when the sizes are the same)."""
+        key = (acts, deltas, gather)
+        if key != self._buffers_key:
+            self._buffers = tuple(np.empty(size, dtype=self.params.dtype) for size in key)
+            self._buffers_key = key
+        return self._buffers
+
+    def targets(self, shape):
+        """An array of ``shape`` for fit's one-hot targets (the last one again
+        when the shape is the same): the plan reads it, so refilling the same
+        array lets the next fit reuse the plan."""
+        if self._targets is None or self._targets.shape != shape:
+            self._targets = np.empty(shape, dtype=self.params.dtype)
+        return self._targets
+
+    def plan(self, arrays, settings, data_bytes, build):
+        """The plan ``build()`` makes from ``arrays`` (every object it points
+        into or reads) and ``settings`` (the values it reads): the last one
+        when both are the same.  ``data_bytes``: the size of the training
+        data among the arrays, which keeping the plan keeps alive."""
+        key = (tuple(map(id, arrays)), settings)
+        if key == self._plan_key:
+            return self._plan
+        plan = build()
+        if data_bytes <= _KEEP_DATA_BYTES:
+            self._plan_key, self._plan, self._held = key, plan, arrays
+        else:
+            self._plan_key = self._plan = self._held = None
+        return plan
