@@ -22,14 +22,28 @@ The buffers are scratch space that a plan uses only inside an epoch, so two
 plans of one thread may share them; two threads never do: a thread that
 finds another thread's cache on the network replaces it with its own (the
 other keeps what it already took).  Not pickled, not copied.
+
+What is kept is bounded: only the _KEEP_NETWORKS networks that most recently
+got a cache keep theirs (a sweep that keeps every model it trains keeps no
+more), and a network's vectors, buffers and targets are kept only when each
+is at most _KEEP_BYTES (for larger networks and batches, allocating them is
+a negligible part of an epoch).  Anything not kept is made for the call.
 """
+import functools
 import threading
+import weakref
 
 import numpy as np
 
 __all__ = ["FitCache", "empty_vector"]
 
 _KEEP_DATA_BYTES = 8 << 20
+_KEEP_BYTES = 8 << 20
+_KEEP_NETWORKS = 8
+
+# the networks holding a cache, oldest first (weak references)
+_holders = []
+_holders_lock = threading.Lock()
 
 # one zero-length vector per dtype for the state slots a rule does not use:
 # the same object every fit, so plans over it can be reused
@@ -51,8 +65,6 @@ class FitCache:
     def __init__(self, params):
         self.thread = threading.get_ident()
         self.params = params
-        self.grads = np.empty_like(params)
-        self.saved_params = np.empty_like(params)
         self._saved_state = []
         self._buffers_key = self._buffers = None
         self._targets = None
@@ -62,11 +74,22 @@ class FitCache:
     def of(cls, net):
         """``net``'s cache for the calling thread (a new one when there is
         none, when another thread made it, or when the network's parameter
-        vector was replaced)."""
+        vector was replaced; not kept when the network is large)."""
         cache = net.__dict__.get("_fit_cache")
         if cache is None or cache.thread != threading.get_ident() or cache.params is not net.params:
-            cache = net._fit_cache = cls(net.params)
+            cache = cls(net.params)
+            if net.params.nbytes <= _KEEP_BYTES:
+                net._fit_cache = cache
+                _hold(net)
         return cache
+
+    @functools.cached_property
+    def grads(self):
+        return np.empty_like(self.params)
+
+    @functools.cached_property
+    def saved_params(self):
+        return np.empty_like(self.params)
 
     def saved_state(self, count):
         """``count`` vectors shaped like the parameters, for the optimizer's
@@ -79,18 +102,23 @@ class FitCache:
         """Vectors of ``acts``, ``deltas`` and ``gather`` values (the last ones
         again when the sizes are the same)."""
         key = (acts, deltas, gather)
-        if key != self._buffers_key:
-            self._buffers = tuple(np.empty(size, dtype=self.params.dtype) for size in key)
-            self._buffers_key = key
-        return self._buffers
+        if key == self._buffers_key:
+            return self._buffers
+        buffers = tuple(np.empty(size, dtype=self.params.dtype) for size in key)
+        if max(key) * self.params.itemsize <= _KEEP_BYTES:
+            self._buffers, self._buffers_key = buffers, key
+        return buffers
 
     def targets(self, shape):
         """An array of ``shape`` for fit's one-hot targets (the last one again
         when the shape is the same): the plan reads it, so refilling the same
         array lets the next fit reuse the plan."""
-        if self._targets is None or self._targets.shape != shape:
-            self._targets = np.empty(shape, dtype=self.params.dtype)
-        return self._targets
+        if self._targets is not None and self._targets.shape == shape:
+            return self._targets
+        targets = np.empty(shape, dtype=self.params.dtype)
+        if targets.nbytes <= _KEEP_BYTES:
+            self._targets = targets
+        return targets
 
     def plan(self, arrays, settings, data_bytes, build):
         """The plan ``build()`` makes from ``arrays`` (every object it points
@@ -106,3 +134,15 @@ class FitCache:
         else:
             self._plan_key = self._plan = self._held = None
         return plan
+
+
+def _hold(net):
+    """Count ``net`` among the networks holding a cache; drop the caches of
+    the oldest beyond _KEEP_NETWORKS (a fit under way keeps what it took)."""
+    with _holders_lock:
+        _holders[:] = [ref for ref in _holders if ref() is not None and ref() is not net]
+        _holders.append(weakref.ref(net))
+        while len(_holders) > _KEEP_NETWORKS:
+            oldest = _holders.pop(0)()
+            if oldest is not None:
+                oldest.__dict__.pop("_fit_cache", None)

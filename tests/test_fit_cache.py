@@ -166,3 +166,25 @@ def test_a_fit_attempted_from_a_callback_leaves_the_targets_being_trained_on():
     twin.fit(X, y, optimizer="adam", batch_size=16, shuffle=False, epochs=3)
     assert refused == [0, 1, 2]
     assert np.array_equal(net.params, twin.params)
+
+
+def test_what_is_kept_is_bounded(monkeypatch):
+    X, y = _data("float64")
+    nets = [_net("float64", s) for s in range(_fit_cache._KEEP_NETWORKS + 3)]
+    for net in nets:
+        net.fit(X, y, batch_size=16, shuffle=False)
+    # only the networks that got a cache most recently keep theirs
+    assert ["_fit_cache" in net.__dict__ for net in nets] == [False] * 3 + [True] * (len(nets) - 3)
+    nets[0].fit(X, y, batch_size=16, shuffle=False)
+    assert "_fit_cache" in nets[0].__dict__ and "_fit_cache" not in nets[3].__dict__
+    # a large network keeps nothing, and trains as one that keeps its cache
+    monkeypatch.setattr(_fit_cache, "_KEEP_BYTES", 100)
+    big, small = _net("float64", 0), _net("float64", 0)
+    for _ in range(2):
+        big.fit(X, y, optimizer="adam", batch_size=16, shuffle=False)
+        assert "_fit_cache" not in big.__dict__
+    monkeypatch.undo()
+    for _ in range(2):
+        small.fit(X, y, optimizer="adam", batch_size=16, shuffle=False)
+    assert "_fit_cache" in small.__dict__
+    assert np.array_equal(big.params, small.params)

@@ -83,8 +83,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             # what check_classification_targets, unique_labels and
             # LabelBinarizer.transform conclude and compute for integer labels,
             # without their generality (most of a partial_fit call's time else)
-            self._check_classes(np.unique(y), incremental)
-            return _indicators(np.searchsorted(self.classes_, y), len(self.classes_))
+            index = np.searchsorted(self.classes_, y)
+            found = self.classes_[np.minimum(index, len(self.classes_) - 1)] == y
+            if (self.warm_start and not incremental) or not found.all():
+                self._check_classes(np.unique(y), incremental)  # raises for unknown labels
+            return _indicators(index, len(self.classes_))
         check_classification_targets(y)
         if not known:
             self._label_binarizer = LabelBinarizer().fit(y)
