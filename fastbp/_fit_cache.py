@@ -67,7 +67,7 @@ class FitCache:
         self.params = params
         self._saved_state = []
         self._buffers_key = self._buffers = None
-        self._targets = None
+        self._targets = self._labels = None  # fit's one-hot targets, and their labels
         self._plan_key = self._plan = self._held = None
 
     @classmethod
@@ -113,12 +113,29 @@ class FitCache:
         """An array of ``shape`` for fit's one-hot targets (the last one again
         when the shape is the same): the plan reads it, so refilling the same
         array lets the next fit reuse the plan."""
+        self._labels = None  # about to be refilled
         if self._targets is not None and self._targets.shape == shape:
             return self._targets
         targets = np.empty(shape, dtype=self.params.dtype)
         if targets.nbytes <= _KEEP_BYTES:
             self._targets = targets
         return targets
+
+    def made_targets(self, labels, targets):
+        """Note that ``targets`` (checked) came from ``labels``."""
+        if targets is self._targets and self._targets is not None:
+            self._labels = np.array(labels)
+
+    def known_targets(self, labels, n_samples):
+        """The one-hot targets of ``n_samples`` rows last made from labels equal
+        to ``labels``, or None: equal labels pass the same checks and give the
+        same targets, so comparing them (a pass over the labels) saves
+        checking and encoding them again (a pass over the targets)."""
+        last = self._labels
+        if (last is None or type(labels) is not np.ndarray or labels.shape != last.shape
+                or labels.dtype != last.dtype or labels.shape[0] != n_samples):
+            return None
+        return self._targets if np.array_equal(labels, last) else None
 
     def plan(self, arrays, settings, data_bytes, build):
         """The plan ``build()`` makes from ``arrays`` (every object it points

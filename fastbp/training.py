@@ -142,7 +142,12 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=
     # buffer (fastbp._fit_cache), which a fit under way must not see change
     with net._exclusive("fit"):
         X, x_range = check_X_range(X, net.n_inputs, net.dtype)
-        Y = net._check_Y(Y, X.shape[0], out=FitCache.of(net).targets)
+        cache = FitCache.of(net)
+        targets = cache.known_targets(Y, X.shape[0])  # the labels of the last fit again?
+        if targets is None:
+            targets = net._check_Y(Y, X.shape[0], out=cache.targets)
+            cache.made_targets(Y, targets)
+        Y = targets
         sample_weight = net._check_weights(sample_weight, X.shape[0])
         opt = get_optimizer(optimizer)
         epochs = check_int("epochs", epochs, 0)

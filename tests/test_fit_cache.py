@@ -36,6 +36,8 @@ def _session(X, y):
         (dict(optimizer=adam, batch_size=16), None),  # all the same: the plan is reused
         (dict(optimizer=adam, batch_size=16), lambda X, y: X.__imul__(0.5)),
         (dict(optimizer=adam, batch_size=16), lambda X, y: y.__setitem__(slice(None), y[::-1])),
+        (dict(optimizer=adam, batch_size=16, labels="copy"), None),  # equal labels, new array
+        (dict(optimizer=adam, batch_size=16, labels="float"), None),  # equal values, floats
         # one setting at a time
         (dict(optimizer=adam, batch_size=16, alpha=1e-3), None),
         (dict(optimizer=adam, batch_size=16, alpha=1e-3, beta1=0.5), None),
@@ -81,6 +83,9 @@ def _run(nets, dtype, fresh):
                 rows = kwargs.pop("rows", None)
                 if rows is not None:  # a view: a new array object
                     X, y = X[rows], y[rows]
+                labels = kwargs.pop("labels", None)
+                if labels is not None:
+                    y = y.copy() if labels == "copy" else y.astype(float)
                 beta1 = kwargs.pop("beta1", None)
                 if beta1 is not None:
                     kwargs["optimizer"].beta1 = beta1
@@ -188,3 +193,11 @@ def test_what_is_kept_is_bounded(monkeypatch):
         small.fit(X, y, optimizer="adam", batch_size=16, shuffle=False)
     assert "_fit_cache" in small.__dict__
     assert np.array_equal(big.params, small.params)
+
+
+def test_labels_seen_before_are_still_checked_against_the_rows():
+    X, y = _data("float64")
+    net = _net("float64", 0)
+    net.fit(X, y, batch_size=16, shuffle=False)
+    with pytest.raises(ValueError, match="Y has 120 samples but X has 60"):
+        net.fit(X[:60], y, batch_size=16, shuffle=False)
