@@ -21,8 +21,8 @@ def test_a_short_run_prints_every_column_and_the_phases_of_a_call():
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
     number = r"-?\d+\.\d"
-    assert re.search(rf"^  10 rows(\s+{number}){{5}}$", out, re.M), out
-    assert re.search(rf"^  partial_fit(\s+{number}){{4}}$", out, re.M), out  # no "fixed"
+    assert re.search(rf"^  10 rows(\s+{number}){{6}}$", out, re.M), out
+    assert re.search(rf"^  partial_fit(\s+{number}){{4}}$", out, re.M), out  # no fixed, T0
     phases = {line.split()[0] for line in out.splitlines() if line.startswith("    ")}
     # the kernel's parts and the Python around them, each timed
     assert {"fit", "check_X_range", "Runner.__init__", "EpochPlan(...)", "train_epoch",
