@@ -28,12 +28,15 @@ _LIMITS = {np.dtype(t): math.sqrt(float(np.finfo(t).max)) / 4 for t in (np.float
 
 class OutputGuard:
     """Checks ``net``'s outputs on ``X`` (the training rows: dense, or
-    sparse read a chunk at a time), built once per fit."""
+    sparse read a chunk at a time), built once per fit.  ``x_range``: (min,
+    max) of X's entries when the caller knows them (saves a pass over X)."""
 
-    def __init__(self, net, X, Y, sample_weight):
+    def __init__(self, net, X, Y, sample_weight, x_range=None):
         self.net, self.X, self.Y, self.w = net, X, Y, sample_weight
-        data = X.data if hasattr(X, "tocsr") else X
-        self.x_max = float(max(abs(data.max()), abs(data.min()))) if data.size else 0.0
+        if x_range is None:  # else (min, max) of X's entries, known from its validation
+            data = X.data if hasattr(X, "tocsr") else X
+            x_range = (data.min(), data.max()) if data.size else (0.0, 0.0)
+        self.x_max = float(max(abs(x_range[1]), abs(x_range[0])))
         self.limit = _LIMITS[net.dtype]
         self.exp_limit = math.log(self.limit)
         offsets = net._topology.param_offsets

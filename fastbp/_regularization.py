@@ -55,7 +55,8 @@ class Regularization:
         rates = [check_real("input_dropout", input_dropout, 0.0, 1.0, high_open=True)] + [
             check_real(f"dropout[{i}]" if n_hidden > 1 else "dropout", r, 0.0, 1.0,
                        high_open=True) for i, r in enumerate(rates)]
-        return cls(l1, clip_norm, clip_value, 1.0 - np.array(rates))
+        # no rate at all: nothing dropped, decided without arrays (fit's common case)
+        return cls(l1, clip_norm, clip_value, 1.0 - np.array(rates) if any(rates) else None)
 
     @property
     def dropout(self):

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
+from fastbp._fit_cache import FitCache
 from fastbp._guard import OutputGuard
 from fastbp._kernels import Status
 from fastbp._regularization import Regularization
@@ -63,7 +64,8 @@ class _Plans:
             Xb = np.zeros((count, self.X.shape[1]), dtype=dtype)
             Yb = np.zeros((count, self.Y.shape[1]), dtype=dtype)
             wb = None if self.w is None else np.ones(count, dtype=dtype)
-            self.by_size[count] = (self.runner.plan(Xb, Yb, wb, count, False), Xb, Yb, wb)
+            plan = self.runner.plan(Xb, Yb, wb, count, False, reuse=False)
+            self.by_size[count] = (plan, Xb, Yb, wb)
         plan, Xb, Yb, wb = self.by_size[count]
         Xb[...] = self.X[rows].toarray()
         Yb[...] = self.Y[rows]
@@ -123,26 +125,27 @@ class Runner:
 
     def __init__(self, net, X, Y, optimizer, batch_size, alpha=0.0, shuffle=False, seed=None,
                  sample_weight=None, l2_per_weight=False, loss_scale=1.0,
-                 regularization=None, n_threads=None):
+                 regularization=None, x_range=None, n_threads=None):
         self.net, self.opt = net, optimizer
         self.batch, self.alpha, self.l2_per_weight = batch_size, alpha, l2_per_weight
         self.loss_scale = loss_scale
         self.n_threads = None if n_threads is None else resolve(n_threads)
         self.reg = regularization if regularization is not None else Regularization()
         self.n = n = X.shape[0]
-        params = net.params
         self.kernels, self.top = _kernels.active(), net._topology
-        self.grads = np.empty_like(params)
-        self.s1, self.s2 = optimizer._bind(net, params.shape[0], net.dtype)
+        # the gradient and the snapshot are scratch space: kept by the network between fits
+        self._cache = cache = FitCache.of(net)
+        self.grads = cache.grads
+        self.s1, self.s2 = optimizer._bind(net, self.top.n_params, net.dtype)
         # the state at the start of the epoch, to restore if it diverges
-        self.saved_params = np.empty_like(params)
-        self.saved_state = tuple(np.empty_like(s) for s in optimizer._state)
+        self.saved_params = cache.saved_params
+        self.saved_state = cache.saved_state(len(optimizer._state))
         self._sample = SampleOrder(n, shuffle, seed)
         self.seed, self.order = self._sample.seed, self._sample.order
         self.n_steps = -(-n // batch_size)
         self.dropout_seed = self._dropout_seed(seed)
         self._plans = _Plans(self, X, Y, sample_weight, shuffle)
-        self._guard = OutputGuard(net, X, Y, sample_weight)
+        self._guard = OutputGuard(net, X, Y, sample_weight, x_range)
         self._dirty = False  # an epoch's updates are in params but not yet counted
         self._counters = None
 
@@ -157,24 +160,41 @@ class Runner:
             return int(seed.randint(0, 2**31 - 1))
         return int(np.random.default_rng(seed).integers(2**63))
 
-    def plan(self, X, Y, sample_weight, batch_size, shuffle):
+    def plan(self, X, Y, sample_weight, batch_size, shuffle, reuse=True):
         """A kernel plan over X, Y with this runner's network, optimizer and
-        buffers (allocated here, once)."""
-        net, opt, dtype, reg = self.net, self.opt, self.net.dtype, self.reg
-        rows = rows_per_pass(batch_size, self.top.n_units)
-        acts = net._buffer(rows, self.top.buffer_width(reg.keep))
-        deltas = net._buffer(rows, self.top.n_units)
+        buffers.  ``reuse``: the buffers, and the plan itself when nothing it
+        is built from changed, are the ones the network kept from its last
+        fit (see fastbp._fit_cache); else new ones."""
+        net, opt, top, reg = self.net, self.opt, self.top, self.reg
+        rows = rows_per_pass(batch_size, top.n_units)
         gather = shuffle and batch_size > 1 and rows > 1
-        gather = np.empty(rows * (X.shape[1] + Y.shape[1] + 1) if gather else 0, dtype=dtype)
+        sizes = (rows * (top.row_width if reg.keep is None else top.buffer_width(reg.keep)),
+                 rows * top.n_units, rows * (X.shape[1] + Y.shape[1] + 1) if gather else 0)
+        if reuse:
+            acts, deltas, gather = self._cache.buffers(*sizes)
+        else:
+            acts, deltas, gather = (np.empty(size, dtype=net.dtype) for size in sizes)
+        # what the plan points into or reads, compared by identity when reused
+        arrays = {"top": top, "params": net.params, "grads": self.grads, "s1": self.s1,
+                  "s2": self.s2, "X": X, "Y": Y, "weights": sample_weight, "acts": acts,
+                  "deltas": deltas, "gather": gather, "keep": reg.keep}
         eps, h1, h2, eps_hat = opt.hyper
-        # let Ctrl-C through about every million multiply-adds
-        check_every = max(1, (1 << 20) // (batch_size * net.n_params))
-        return self.kernels.EpochPlan(
-            self.top, net.params, self.grads, self.s1, self.s2, X, Y, sample_weight,
-            batch_size, opt.rule, eps, h1, h2, eps_hat, self.alpha, self.l2_per_weight,
-            acts, deltas, gather, check_every, l1=reg.l1, clip_norm=reg.clip_norm,
-            clip_value=reg.clip_value, weight_decay=opt.weight_decay, keep=reg.keep,
-            seed=self.dropout_seed)
+        settings = {  # the values it reads, compared by value
+            "batch_size": batch_size, "rule": opt.rule, "eps": eps, "h1": h1, "h2": h2,
+            "eps_hat": eps_hat, "alpha": self.alpha, "l2_per_weight": self.l2_per_weight,
+            # let Ctrl-C through about every million multiply-adds
+            "check_every": max(1, (1 << 20) // (batch_size * top.n_params)),
+            "l1": reg.l1, "clip_norm": reg.clip_norm, "clip_value": reg.clip_value,
+            "weight_decay": opt.weight_decay, "seed": self.dropout_seed}
+
+        def build():
+            return self.kernels.EpochPlan(**arrays, **settings)
+
+        if not reuse:
+            return build()
+        data = X.nbytes + Y.nbytes + (0 if sample_weight is None else sample_weight.nbytes)
+        return self._cache.plan((self.kernels, *arrays.values()), tuple(settings.values()), data,
+                                build)
 
     def _shuffle(self):
         self._sample.draw(self.opt.epochs)

@@ -106,10 +106,11 @@ def check_seed(name, seed, random_state=False):
 def check_real(name, value, low=-np.inf, high=np.inf, low_open=False, high_open=False):
     """``value`` as a finite float in the interval from ``low`` to ``high``
     (each end closed unless ``*_open``)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if type(value) is not float and (  # (floats, the common case, decided fast)
+            isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)
-    ok = np.isfinite(value) and (value > low if low_open else value >= low) and (
+    ok = math.isfinite(value) and (value > low if low_open else value >= low) and (
         value < high if high_open else value <= high)
     if not ok:
         if high == np.inf:
@@ -130,6 +131,8 @@ def _numeric(name, a):
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"{name} must be a rectangular array: its rows have different "
                          f"lengths ({e})") from None
+    if a.dtype.kind in "biuf":  # bool, int, unsigned, float: the common case, decided fast
+        return a
     if a.dtype == object or not (
         np.issubdtype(a.dtype, np.floating)
         or np.issubdtype(a.dtype, np.integer)
@@ -140,38 +143,47 @@ def _numeric(name, a):
     return a
 
 
-def _all_finite(a, block=1 << 16):
-    """Whether every entry of the float array ``a`` is finite, without a
-    temporary the size of ``a``: a finite sum proves it (NaN and infinities
-    propagate); only when the sum is not finite (NaN, inf, or an overflow of
-    huge finite values) are the entries checked, a block at a time."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(a.sum(dtype=np.float64)):
-            return True
-    flat = a.reshape(-1)
-    return all(np.isfinite(flat[i:i + block]).all() for i in range(0, flat.size, block))
-
-
 def _finite(name, a, original=None):
-    if not _all_finite(a):
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
-        if original is not None and np.isfinite(original[bad]):
-            raise ValueError(
-                f"{name} holds {original[bad]!r} at index {bad}, too large for {a.dtype.name}"
-            )
-        raise ValueError(f"{name} contains NaN or infinity (first at index {bad})")
+    """Raise unless every entry of ``a`` is finite; returns (min, max) of a
+    float array, None for integers and booleans (always finite).
+
+    The extremes prove it in two passes without a temporary: NaN propagates
+    into both and an infinity becomes one of them (a sum could overflow).
+    They are also what the range checks and fit's output guard need."""
+    if a.dtype.kind != "f":
+        return None
+    if a.size == 0:
+        return a.dtype.type(0), a.dtype.type(0)
+    low, high = a.min(), a.max()
+    if math.isfinite(low) and math.isfinite(high):
+        return low, high
+    bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+    if original is not None and np.isfinite(original[bad]):
+        raise ValueError(
+            f"{name} holds {original[bad]!r} at index {bad}, too large for {a.dtype.name}"
+        )
+    raise ValueError(f"{name} contains NaN or infinity (first at index {bad})")
 
 
 def _convert(a, dtype):
     """``a`` as a C-contiguous, aligned array of ``dtype``: the kernels read
     doubles through pointers, and arrays rebuilt from buffers (dask, pickle
     protocol 5, np.frombuffer) may start at any byte."""
+    flags = a.flags
+    if a.dtype == dtype and flags.c_contiguous and flags.aligned:
+        return a  # what np.require would return, without its overhead
     with np.errstate(over="ignore"):  # overflow is reported by _finite
         return np.require(a, dtype=dtype, requirements=["C", "A"])
 
 
 def check_X(X, n_features, dtype, name="X"):
     """X as a C-contiguous (n_samples, n_features) array of ``dtype``."""
+    return check_X_range(X, n_features, dtype, name)[0]
+
+
+def check_X_range(X, n_features, dtype, name="X"):
+    """(X as check_X returns it, (min, max) of its entries): the extremes
+    come free with the finiteness check, and fit's output guard needs them."""
     if X is None:
         raise TypeError(f"{name} is None; expected an array of shape (n_samples, {n_features})")
     X = _numeric(name, X)
@@ -187,33 +199,51 @@ def check_X(X, n_features, dtype, name="X"):
             f"{name} has {X.shape[1]} features per sample, the network expects {n_features}"
         )
     converted = _convert(X, dtype)
-    _finite(name, converted, X)
-    X = converted
-    return X
+    extremes = _finite(name, converted, X)
+    return converted, extremes
 
 
-def check_Y(Y, n_samples, n_outputs, dtype, output, loss, name="Y"):
+def _one_hot(labels, n_outputs, dtype, out=None):
+    """(n, n_outputs) indicator rows of integer ``labels`` in [0, n_outputs),
+    written into ``out((n, n_outputs))`` when ``out`` is given."""
+    n = labels.shape[0]
+    if out is None:
+        Y = np.zeros((n, n_outputs), dtype=dtype)
+    else:
+        Y = out((n, n_outputs))
+        Y.fill(0)
+    hot = np.arange(0, n * n_outputs, n_outputs, dtype=np.intp)
+    hot += labels.astype(np.intp, copy=False)
+    Y.reshape(-1)[hot] = 1
+    return Y
+
+
+def check_Y(Y, n_samples, n_outputs, dtype, output, loss, name="Y", out=None):
     """Targets as a C-contiguous (n_samples, n_outputs) array of ``dtype``.
 
     A 1-D Y is read as integer class labels (one-hot encoded) when the output
-    is softmax, and as one column when the network has one output.
+    is softmax, and as one column when the network has one output.  ``out``:
+    a function giving the array of a shape to write one-hot targets into
+    (C-contiguous, ``dtype``), instead of a new one.
     """
     if Y is None:
         raise TypeError(f"{name} is None; expected targets of shape ({n_samples}, {n_outputs})")
     Y = _numeric(name, Y)
-    if Y.ndim == 1 and output == "softmax":
+    from_labels = Y.ndim == 1 and output == "softmax"
+    if from_labels:
         labels = Y
-        _finite(name, labels)
-        if not np.issubdtype(labels.dtype, np.integer) and not np.all(labels == np.round(labels)):
-            raise ValueError(f"1-D {name} is read as class labels for a softmax output, "
-                             f"but holds non-integers")
+        integral = labels.dtype.kind in "iu" or np.issubdtype(labels.dtype, np.integer)
+        if not integral:
+            _finite(name, labels)
+            if not np.all(labels == np.round(labels)):
+                raise ValueError(f"1-D {name} is read as class labels for a softmax output, "
+                                 f"but holds non-integers")
         if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
             raise ValueError(
                 f"class labels in {name} must be in [0, {n_outputs}) for {n_outputs} outputs, "
                 f"got values from {labels.min()} to {labels.max()}"
             )
-        Y = np.zeros((labels.shape[0], n_outputs), dtype=dtype)
-        Y[np.arange(labels.shape[0]), labels.astype(np.intp)] = 1
+        Y = _one_hot(labels, n_outputs, dtype, out)
     elif Y.ndim == 1 and n_outputs == 1:
         Y = Y.reshape(-1, 1)
     elif Y.ndim != 2:
@@ -226,16 +256,18 @@ def check_Y(Y, n_samples, n_outputs, dtype, output, loss, name="Y"):
         if Y.shape[0] != n_samples:
             raise ValueError(f"{name} has {Y.shape[0]} samples but X has {n_samples}")
         raise ValueError(f"{name} has {Y.shape[1]} outputs per sample, the network has {n_outputs}")
+    if from_labels:
+        return Y  # zeros and ones of dtype, C-contiguous: nothing left to check
     converted = _convert(Y, dtype)
-    _finite(name, converted, Y)
+    low, high = _finite(name, converted, Y)
     Y = converted
-    if loss == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
+    if loss == "cross_entropy" and (low < 0 or high > 1):
         raise ValueError(
             f"cross-entropy targets in {name} must lie in [0, 1] (probabilities or 0/1 labels), "
-            f"got values from {Y.min()} to {Y.max()}"
+            f"got values from {low} to {high}"
         )
-    if loss == "poisson" and Y.min() < 0:
-        raise ValueError(f"Poisson targets in {name} must be >= 0 (counts or rates), got {Y.min()}")
+    if loss == "poisson" and low < 0:
+        raise ValueError(f"Poisson targets in {name} must be >= 0 (counts or rates), got {low}")
     return Y
 
 
@@ -279,9 +311,9 @@ def check_sample_weight(sample_weight, n_samples, dtype, name="sample_weight", r
         raise ValueError(
             f"{name} must have shape ({n_samples},), one weight per sample, got {w.shape}")
     converted = _convert(w, dtype)
-    _finite(name, converted, w)
-    if (converted < 0).any():
-        raise ValueError(f"{name} must be >= 0, got a minimum of {converted.min()}")
-    if not converted.max() > 0:
+    low, high = _finite(name, converted, w)
+    if low < 0:
+        raise ValueError(f"{name} must be >= 0, got a minimum of {low}")
+    if not high > 0:
         raise ValueError(f"{name} sums to zero: at least one sample needs a positive weight")
     return scale_weights(converted)[0] if rescale else converted

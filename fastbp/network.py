@@ -1,6 +1,5 @@
 """The multilayer perceptron: layer sizes, activations, loss, initialization,
 and one flat parameter vector with per-layer views."""
-import contextlib
 import threading
 
 import numpy as np
@@ -26,6 +25,30 @@ __all__ = ["MLP", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "INITS"]
 LOSSES = {"squared": Loss.SQUARED, "cross_entropy": Loss.CROSS_ENTROPY,
           "poisson": Loss.POISSON}
 INITS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "uniform", "zeros")
+
+
+class _Exclusive:
+    """MLP._exclusive's context manager (a class: cheaper than a generator's,
+    and entered once per fit)."""
+
+    __slots__ = ("net", "what")
+
+    def __init__(self, net, what):
+        self.net, self.what = net, what
+
+    def __enter__(self):
+        net = self.net
+        if not net._lock.acquire(blocking=False):
+            raise RuntimeError(
+                f"{self.what}: this network is already being trained in another thread; "
+                "train a copy (net.copy()) to train in parallel")
+        net._trainer = threading.get_ident()
+        return self
+
+    def __exit__(self, kind, err, traceback):
+        self.net._trainer = None
+        self.net._lock.release()
+        return False
 
 
 class MLP:
@@ -214,6 +237,7 @@ class MLP:
         del state["weights"], state["biases"]  # views: rebuilt from params
         del state["_lock"], state["_topologies"]  # rebuilt for the backend in use
         state.pop("_trainer", None)  # a copy is not being trained
+        state.pop("_fit_cache", None)  # scratch space (fastbp._fit_cache)
         state["_params"] = self._params.copy()
         return state
 
@@ -230,20 +254,11 @@ class MLP:
         # aligned and writable: unpickled from a buffer it may be neither
         self._set_params(np.require(params, dtype=self.dtype, requirements=["C", "A", "W"]))
 
-    @contextlib.contextmanager
     def _exclusive(self, what):
-        """Hold the network for one training call; a second concurrent one is
-        refused (two threads updating one parameter vector would race)."""
-        if not self._lock.acquire(blocking=False):
-            raise RuntimeError(
-                f"{what}: this network is already being trained in another thread; "
-                "train a copy (net.copy()) to train in parallel")
-        self._trainer = threading.get_ident()
-        try:
-            yield
-        finally:
-            self._trainer = None
-            self._lock.release()
+        """A context manager that holds the network for one training call; a
+        second concurrent one is refused (two threads updating one parameter
+        vector would race)."""
+        return _Exclusive(self, what)
 
     def _check_not_training(self, what):
         """Refuse to read the parameters from another thread while a fit
@@ -265,8 +280,9 @@ class MLP:
     def _check_X(self, X, name="X"):
         return check_X(X, self.n_inputs, self.dtype, name)
 
-    def _check_Y(self, Y, n_samples, name="Y"):
-        return check_Y(Y, n_samples, self.n_outputs, self.dtype, self.output, self.loss_name, name)
+    def _check_Y(self, Y, n_samples, name="Y", out=None):
+        return check_Y(Y, n_samples, self.n_outputs, self.dtype, self.output, self.loss_name, name,
+                       out)
 
     def _check_weights(self, sample_weight, n_samples, name="sample_weight"):
         return check_sample_weight(sample_weight, n_samples, self.dtype, name)

@@ -24,6 +24,7 @@ import weakref
 import numpy as np
 
 from fastbp import _kernels
+from fastbp._fit_cache import empty_vector
 from fastbp._kernels import Rule
 from fastbp._validation import check_bool, check_real
 from fastbp.schedules import as_schedule
@@ -59,17 +60,19 @@ class Optimizer:
         this optimizer last ran on another network, or never."""
         # unpickled from a buffer (dask, protocol 5), a vector may be read-only
         # or misaligned: the kernels update it in place through a pointer
-        self._state = tuple(np.require(s, requirements=["C", "A", "W"]) for s in self._state)
+        if not all(_updatable(s) for s in self._state):
+            self._state = tuple(np.require(s, requirements=["C", "A", "W"]) for s in self._state)
         current = self._owner() if self._owner is not None else None
+        n_state = self.n_state
         if (
             current is not owner
-            or len(self._state) != self.n_state
+            or len(self._state) != n_state
             or any(s.shape != (n_params,) or s.dtype != dtype for s in self._state)
         ):
             self.reset()
-            self._state = tuple(np.zeros(n_params, dtype=dtype) for _ in range(self.n_state))
+            self._state = tuple(np.zeros(n_params, dtype=dtype) for _ in range(n_state))
             self._owner = weakref.ref(owner)
-        empty = np.zeros(0, dtype=dtype)
+        empty = empty_vector(np.dtype(dtype))  # the unused slots
         return (self._state + (empty, empty))[:2]
 
     def _save(self, buffers):
@@ -309,6 +312,12 @@ class AdamW(Adam):
 
     def _params(self):
         return {**super()._params(), "weight_decay": self.weight_decay}
+
+
+def _updatable(a):
+    """Whether the kernels can update ``a`` in place as it is."""
+    flags = a.flags
+    return flags.c_contiguous and flags.aligned and flags.writeable
 
 
 def _check_step(params, grad):

@@ -51,6 +51,11 @@ class Constant(Schedule):
     def _rate(self, t):
         return np.full_like(t, self.lr)
 
+    def rates(self, first_step, n_steps, epoch):
+        if type(self)._rate is not Constant._rate:  # a subclass with its own rule
+            return super().rates(first_step, n_steps, epoch)
+        return np.array([self.lr], dtype=np.float64)  # what _rate gives, made directly
+
 
 class StepDecay(Schedule):
     """lr * factor ** floor(t / every).

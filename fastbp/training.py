@@ -7,9 +7,10 @@ import warnings
 
 import numpy as np
 
+from fastbp._fit_cache import FitCache
 from fastbp._regularization import Regularization
 from fastbp._runner import Runner, train
-from fastbp._validation import check_alpha, check_bool, check_int, check_seed
+from fastbp._validation import check_alpha, check_bool, check_int, check_seed, check_X_range
 from fastbp.callbacks import ProgressBar, as_callbacks
 from fastbp.history import History, TrainingDiverged
 from fastbp.optimizers import get_optimizer
@@ -141,38 +142,45 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=
     RuntimeError
         When another thread is already training this network.
     """
-    X = net._check_X(X)
-    Y = net._check_Y(Y, X.shape[0])
-    sample_weight = net._check_weights(sample_weight, X.shape[0])
-    opt = get_optimizer(optimizer)
-    epochs = check_int("epochs", epochs, 0)
-    n = X.shape[0]
-    batch = n if batch_size is None else min(check_int("batch_size", batch_size, 1), n)
-    alpha = check_alpha(alpha)
-    overrun = warmup_overrun(opt, epochs, -(-n // batch)) if epochs else None
-    if overrun:
-        # a warning, not an error: training split over several fit calls (or
-        # resumed from a checkpoint) legitimately stops inside the warm-up
-        warnings.warn(overrun + " (or continue it in another fit call)", UserWarning,
-                      stacklevel=3)  # the user's net.fit call
-    reg = Regularization.for_fit(net, l1, clip_norm, clip_value, dropout, input_dropout)
-    shuffle = check_bool("shuffle", shuffle)
-    seed = check_seed("seed", seed, random_state=True)
-    if on_divergence not in ("raise", "stop"):
-        raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
-    validate = None
-    if validation_data is not None:
-        try:
-            X_val, Y_val = validation_data
-        except (TypeError, ValueError):
-            raise TypeError("validation_data must be a pair (X_val, Y_val)") from None
-        X_val = net._check_X(X_val, "X_val")
-        Y_val = net._check_Y(Y_val, X_val.shape[0], "Y_val")
-
-        def validate():
-            return net._loss(X_val, Y_val, alpha, None, reg.l1)
-    callbacks = as_callbacks(callbacks) + _progress(verbose)
+    # the lock first: the one-hot targets are written into the network's
+    # buffer (fastbp._fit_cache), which a fit under way must not see change
     with net._exclusive("fit"):
+        X, x_range = check_X_range(X, net.n_inputs, net.dtype)
+        cache = FitCache.of(net)
+        targets = cache.known_targets(Y, X.shape[0])  # the labels of the last fit again?
+        if targets is None:
+            targets = net._check_Y(Y, X.shape[0], out=cache.targets)
+            cache.made_targets(Y, targets)
+        Y = targets
+        sample_weight = net._check_weights(sample_weight, X.shape[0])
+        opt = get_optimizer(optimizer)
+        epochs = check_int("epochs", epochs, 0)
+        n = X.shape[0]
+        batch = n if batch_size is None else min(check_int("batch_size", batch_size, 1), n)
+        alpha = check_alpha(alpha)
+        overrun = warmup_overrun(opt, epochs, -(-n // batch)) if epochs else None
+        if overrun:
+            # a warning, not an error: training split over several fit calls (or
+            # resumed from a checkpoint) legitimately stops inside the warm-up
+            warnings.warn(overrun + " (or continue it in another fit call)", UserWarning,
+                          stacklevel=3)  # the user's net.fit call
+        reg = Regularization.for_fit(net, l1, clip_norm, clip_value, dropout, input_dropout)
+        shuffle = check_bool("shuffle", shuffle)
+        seed = check_seed("seed", seed, random_state=True)
+        if on_divergence not in ("raise", "stop"):
+            raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
+        validate = None
+        if validation_data is not None:
+            try:
+                X_val, Y_val = validation_data
+            except (TypeError, ValueError):
+                raise TypeError("validation_data must be a pair (X_val, Y_val)") from None
+            X_val = net._check_X(X_val, "X_val")
+            Y_val = net._check_Y(Y_val, X_val.shape[0], "Y_val")
+
+            def validate():
+                return net._loss(X_val, Y_val, alpha, None, reg.l1)
+        callbacks = as_callbacks(callbacks) + _progress(verbose)
         runner = Runner(net, X, Y, opt, batch, alpha, shuffle, seed, sample_weight,
-                        regularization=reg, n_threads=n_threads)
+                        regularization=reg, x_range=x_range, n_threads=n_threads)
         return train(runner, epochs, callbacks, validate, on_divergence)

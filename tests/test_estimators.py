@@ -170,6 +170,59 @@ def test_partial_fit_errors(iris):
     assert not hasattr(MLPRegressor(solver="lbfgs"), "partial_fit")
 
 
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_partial_fit_shortcuts_give_what_scikit_learn_validation_gives(kind, monkeypatch):
+    """partial_fit skips scikit-learn's validation and label encoding of plain
+    arrays, and reseeds the RandomState of an int random_state: the same
+    results as without the shortcuts, bit for bit (batches missing a class,
+    float32, labels as bools or floats included)."""
+    from fastbp.estimators import _base, _classifier
+
+    rng = np.random.default_rng(0)
+    X = rng.random((90, 5))
+    if kind == "regression":
+        y = X @ rng.random(5)
+        make, classes = MLPRegressor, {}
+    else:
+        y = rng.integers(0, 2 if kind == "binary" else 4, 90)
+        make, classes = MLPClassifier, {"classes": np.unique(y)}
+
+    def session(dtype):
+        est = make(hidden_layer_sizes=(4,), batch_size=8, random_state=3, dtype=dtype)
+        Xd = X.astype(dtype)
+        est.partial_fit(Xd[:30], y[:30], **classes)
+        for part in (slice(30, 40), slice(40, 70), slice(0, 90)):
+            est.partial_fit(Xd[part], y[part])
+        if kind == "binary":  # one class only, then labels as bools
+            est.partial_fit(Xd[y == 1], y[y == 1])
+            est.partial_fit(Xd, y.astype(bool))
+        if kind == "multiclass":  # labels as floats: scikit-learn's way
+            est.partial_fit(Xd, y.astype(float))
+        return est
+
+    for dtype in ("float64", "float32"):
+        fast = session(dtype)
+        monkeypatch.setattr(_base, "_valid_as_they_are", lambda *args: False)
+        monkeypatch.setattr(_classifier.MLPClassifier, "_integer_classes", lambda *args: False)
+        monkeypatch.setattr(_base.BaseMLP, "_random_state",
+                            lambda est: _base.check_random_state(est.random_state))
+        slow = session(dtype)
+        monkeypatch.undo()
+        assert fast.loss_curve_ == slow.loss_curve_
+        for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
+            np.testing.assert_array_equal(a, b)
+    # what the shortcuts leave to scikit-learn: its errors
+    bad = X[:10].copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        fast.partial_fit(bad, y[:10])
+    with pytest.raises(ValueError, match="X has 4 features, but"):
+        fast.partial_fit(X[:10, :4], y[:10])
+    if kind != "regression":
+        with pytest.raises(ValueError, match="classes not in"):
+            fast.partial_fit(X[:10], y[:10] + 7)
+
+
 def test_warm_start_continues_and_checks_classes(iris):
     X, y = iris
     clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, warm_start=True, random_state=0)

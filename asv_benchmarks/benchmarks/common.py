@@ -7,27 +7,28 @@ it measures), so that module is always at ../../benchmarks/workloads.py from
 here; it is loaded from that path under the name ``workloads`` rather than by
 putting benchmarks/ on sys.path, so nothing else there becomes importable
 (and asv, which collects benchmarks from every module of this package, never
-sees it).
+sees it).  bench_overhead.py loads benchmarks/fit_overhead.py the same way.
 """
 import functools
 import importlib.util
 import sys
 from pathlib import Path
 
-WORKLOADS_PY = Path(__file__).resolve().parents[2] / "benchmarks" / "workloads.py"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-def _load_workloads():
-    if "workloads" in sys.modules:
-        return sys.modules["workloads"]
-    spec = importlib.util.spec_from_file_location("workloads", WORKLOADS_PY)
+def load(name):
+    """The module benchmarks/<name>.py of the work tree, by path, under ``name``."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["workloads"] = module  # dataclasses look their module up there
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-workloads = _load_workloads()
+workloads = load("workloads")
 
 # Each workload at the "asv" scale: an epoch well under a second.
 W1, W1b, W2, W3, W4, THREADS = (workloads.WORKLOADS[name].at("asv")

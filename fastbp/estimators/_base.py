@@ -1,6 +1,8 @@
 """The estimators' shared base: validation, fitting (warm start, partial
 fit, early-stopping split, a transaction that undoes a failed fit),
 coefficient views, pickling and prediction plumbing."""
+import math
+import numbers
 from contextlib import contextmanager
 
 import numpy as np
@@ -45,6 +47,9 @@ class BaseMLP(BaseEstimator):
     def _validate(self, X, y="no_validation", reset=True):
         """X (and y) through scikit-learn's validation: float64 or float32
         (or the network's dtype once there is one), CSR/CSC kept sparse."""
+        no_y = isinstance(y, str) and y == "no_validation"
+        if not reset and _valid_as_they_are(self, X, None if no_y else y):
+            return X if no_y else (X, y)
         if not reset:
             dtype = self._network().dtype
         elif self.dtype is not None:
@@ -52,7 +57,7 @@ class BaseMLP(BaseEstimator):
         else:
             dtype = (np.float64, np.float32)
         kw = dict(accept_sparse=["csr", "csc"], dtype=dtype, reset=reset)
-        if isinstance(y, str) and y == "no_validation":
+        if no_y:
             return validate_data(self, X, **kw)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=not self._is_clf, **kw)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -195,7 +200,7 @@ class BaseMLP(BaseEstimator):
         Y = self._encode_targets(y, incremental)
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"y has {Y.shape[0]} samples but X has {X.shape[0]}")
-        rs = check_random_state(self.random_state)
+        rs = self._random_state()
         if first:
             self._initialize(X, Y, hidden, rs)
         else:
@@ -212,6 +217,21 @@ class BaseMLP(BaseEstimator):
         else:
             fit_lbfgs(self, X, Y, sw, alpha)
         return self
+
+    def _random_state(self):
+        """check_random_state(self.random_state); for an int, the RandomState of
+        the last fit reseeded rather than a new one (a new one is seeded from
+        the OS first, which costs more than a small partial_fit's epoch): the
+        same numbers either way."""
+        seed = self.random_state
+        if not isinstance(seed, numbers.Integral):
+            return check_random_state(seed)
+        rs = self.__dict__.get("_seeded_random_state")
+        if rs is None:
+            rs = self._seeded_random_state = check_random_state(seed)
+        else:
+            rs.seed(seed)
+        return rs
 
     def _check_continuation(self, X, Y, hidden):
         net = self._net
@@ -314,3 +334,31 @@ class BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _valid_as_they_are(est, X, y=None):
+    """Whether scikit-learn's validation of a fitted ``est``'s X (and y,
+    unless None) would return them unchanged and silently: plain arrays, X
+    C-contiguous in the network's dtype with the features seen in fit (and
+    no feature names), y 1-D numbers of the same length, every value finite.
+    Then it is skipped: it costs more than a small partial_fit's epoch.
+    Anything else (and every error) goes through it."""
+    net = est.__dict__.get("_net")
+    if net is None or type(X) is not np.ndarray or "feature_names_in_" in est.__dict__:
+        return False
+    if not (X.ndim == 2 and X.dtype == net.dtype and X.flags.c_contiguous and X.flags.aligned
+            and X.shape[0] >= 1 and X.shape[1] == est.__dict__.get("n_features_in_")):
+        return False
+    if y is not None:
+        if type(y) is not np.ndarray or y.ndim != 1 or y.shape[0] != X.shape[0] \
+                or y.dtype.kind not in "biuf":
+            return False
+        if y.dtype.kind == "f" and not _finite(y):
+            return False
+    return _finite(X)
+
+
+def _finite(a):
+    """Whether every value of the non-empty float array ``a`` is finite
+    (NaN reaches the minimum and maximum, an infinity one of them)."""
+    return math.isfinite(a.min()) and math.isfinite(a.max())

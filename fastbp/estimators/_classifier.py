@@ -78,20 +78,40 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _encode_targets(self, y, incremental):
         """Labels -> 0/1 indicator columns, as scikit-learn's LabelBinarizer
         (one column for two classes)."""
+        known = hasattr(self, "classes_") and (self.warm_start or incremental)
+        if known and self._integer_classes(y):
+            # what check_classification_targets, unique_labels and
+            # LabelBinarizer.transform conclude and compute for integer labels,
+            # without their generality (most of a partial_fit call's time else)
+            index = np.searchsorted(self.classes_, y)
+            found = self.classes_[np.minimum(index, len(self.classes_) - 1)] == y
+            if (self.warm_start and not incremental) or not found.all():
+                self._check_classes(np.unique(y), incremental)  # raises for unknown labels
+            return _indicators(index, len(self.classes_))
         check_classification_targets(y)
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+        if not known:
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
-            classes = unique_labels(y)
-            if self.warm_start and not incremental and set(classes) != set(self.classes_):
-                raise ValueError(
-                    f"warm_start can only be used where `y` has the same classes as in the "
-                    f"previous call to fit. Previously got {self.classes_}, `y` has {classes}")
-            if len(np.setdiff1d(classes, self.classes_)):
-                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                                 f"{self.classes_}. 'y' has {classes}.")
+            self._check_classes(unique_labels(y), incremental)
         return self._label_binarizer.transform(y).astype(np.float64)
+
+    def _integer_classes(self, y):
+        """Whether ``y`` and the classes seen are integers (or booleans) of a
+        binary or multiclass problem: labels that are always valid classes."""
+        return (y.ndim == 1 and y.dtype.kind in "biu" and self.classes_.dtype.kind in "biu"
+                and len(self.classes_) >= 2
+                and self._label_binarizer.y_type_ in ("binary", "multiclass"))
+
+    def _check_classes(self, classes, incremental):
+        """Refuse labels ``classes`` (of y) that a continued fit cannot take."""
+        if self.warm_start and not incremental and set(classes) != set(self.classes_):
+            raise ValueError(
+                f"warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_}, `y` has {classes}")
+        if len(np.setdiff1d(classes, self.classes_)):
+            raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                             f"{self.classes_}. 'y' has {classes}.")
 
     def _encode_val(self, y_val):
         if y_val.ndim == 2 and y_val.shape[1] == 1:
@@ -159,3 +179,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _indicators(index, n_classes):
+    """LabelBinarizer's float encoding of labels given by their ``index`` in
+    the sorted classes: one column (the second class) for two classes, else
+    one column per class."""
+    if n_classes == 2:
+        return (index == 1).astype(np.float64).reshape(-1, 1)
+    Y = np.zeros((index.shape[0], n_classes))
+    Y[np.arange(index.shape[0]), index] = 1
+    return Y
