@@ -13,7 +13,7 @@ import numpy as np
 from distributed.client import ClosedClientError
 from distributed.comm.core import CommClosedError
 
-from fastbp.dask import _tasks
+import fastbp.dask._tasks as _tasks
 
 
 def as_rows(A, name, chunks=None):
