@@ -84,6 +84,40 @@ def test_sync_minibatches_equal_fit(client, optimizer):
     assert got.lr == expected.lr
 
 
+@pytest.mark.parametrize(("batch_size", "mode"), [(40, "sync"), (None, None)])
+def test_dropout_draws_the_masks_of_fit(client, batch_size, mode):
+    """Each row of a batch gets the masks fit gives it, whichever block
+    holds it (full batch too: fit shuffles its one batch, and the masks
+    follow the positions)."""
+    X, y, w = _data()
+    kw = dict(epochs=2, batch_size=batch_size, shuffle=True, seed=11, dropout=0.3,
+              input_dropout=0.2, alpha=1e-3)
+    ref, net = _net(), _net()
+    expected = ref.fit(X, y, optimizer=fb.Adam(lr=0.05), sample_weight=w, **kw)
+    Xd, yd, wd = _chunked(X, y, w)
+    got = fbd.fit(net, Xd, yd, client=client, optimizer=fb.Adam(lr=0.05), mode=mode,
+                  sample_weight=wd, **kw)
+    np.testing.assert_allclose(net.params, ref.params, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(got.loss, expected.loss, rtol=1e-10)
+    other = _net()  # another dropout seed: other masks, another result
+    other.fit(X, y, optimizer=fb.Adam(lr=0.05), sample_weight=w, **{**kw, "seed": 12})
+    assert not np.allclose(other.params, ref.params, rtol=1e-6)
+
+
+def test_step_masks_are_the_reference_masks():
+    from fastbp._kernels._numpy_math import dropout_keep
+
+    step = fbd._dropout.StepMasks(np.array([0.8, 1.0, 0.5]), seed=7, epoch=3, step=2)
+    positions = np.array([5, 0, 17, 9])
+    masks = step.at([4, 6, 6], positions)
+    assert masks[1] is None
+    for layer, width in ((0, 4), (2, 6)):
+        kept, keep = masks[layer]
+        expected = dropout_keep(7, 3, 2, layer, 18, width, step.keep[layer])[positions]
+        assert keep == step.keep[layer] and np.array_equal(kept, expected)
+    assert 0 < masks[2][0].mean() < 1
+
+
 def test_sync_continues_the_optimizer_as_fit_does(client):
     """One distributed epoch, then one local: the same as two local epochs."""
     X, y, _ = _data()
@@ -162,7 +196,7 @@ def test_float32(client):
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"mode": "local", "batch_size": None}, "mode='local'"),
-    ({"mode": "sync", "batch_size": 10, "dropout": 0.1}, "dropout"),
+    ({"mode": "sync", "batch_size": 10, "dropout": 1.0}, "dropout"),
     ({"mode": "fast", "batch_size": 10}, "mode must be"),
     ({"batch_size": 0}, "batch_size"),
     ({"sync_every": 0, "batch_size": 4}, "sync_every"),
@@ -205,6 +239,7 @@ def _labelled(n=230):
     ("lbfgs", {}),  # 10 L-BFGS iterations over the distributed objective
     ("adam", {"batch_size": 230, "mode": None}),  # full batch through fit's runner
     ("sgd", {"batch_size": 32, "mode": "sync"}),
+    ("adam", {"batch_size": 50, "mode": "sync", "dropout": 0.25}),  # seed from random_state
 ])
 def test_classifier_equals_the_local_estimator(client, solver, extra):
     X, y = _labelled()

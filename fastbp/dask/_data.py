@@ -117,20 +117,30 @@ class Blocks:
         return client.gather(futures)
 
     def split(self, rows):
-        """[(block index, its local row indices)] of the global ``rows``, in
-        block order, the rows keeping their order within each block."""
+        """[(block index, its local row indices, their positions in ``rows``)]
+        of the global ``rows``, in block order, the rows keeping their order
+        within each block."""
         block = np.searchsorted(self.starts, rows, side="right") - 1
-        return [(b, rows[block == b] - self.starts[b]) for b in np.unique(block)]
+        parts = []
+        for b in np.unique(block):
+            positions = np.flatnonzero(block == b)
+            parts.append((b, rows[positions] - self.starts[b], positions))
+        return parts
 
-    def gradient_sums(self, params, rows=None):
+    def gradient_sums(self, params, rows=None, dropout=None):
         """(loss sum, weight sum, float64 gradient of the loss sum) of the
         template network at ``params`` over the global ``rows`` (all: None), without
         penalties; the blocks' sums are added in block order, so the result
-        never depends on which worker answers first."""
-        parts = ([(b, None) for b in range(len(self))] if rows is None
-                 else self.split(rows))
-        results = self.run(_tasks.gradient_sums, [(b, (self.shared, params, local))
-                                                  for b, local in parts])
+        never depends on which worker answers first.  ``dropout``: None, or
+        the step's :class:`fastbp.dask._dropout.StepMasks` (``rows`` given:
+        the batch, in order)."""
+        if rows is None:
+            calls = [(b, (self.shared, params)) for b in range(len(self))]
+        else:
+            calls = [(b, (self.shared, params, local,
+                          None if dropout is None else (dropout, positions)))
+                     for b, local, positions in self.split(rows)]
+        results = self.run(_tasks.gradient_sums, calls)
         grad = np.zeros(params.shape[0])
         loss_sum = wsum = 0.0
         for part_loss, part_w, part_grad in results:

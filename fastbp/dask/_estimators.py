@@ -104,7 +104,7 @@ class _DaskMLP:
     def _runner(self, blocks, net, X, Y, opt, batch, alpha, shuffle, rs, sw,  # noqa: ARG002
                 l2_per_weight, loss_scale, regularization):
         """fit_stochastic's runner on the cluster (X, Y, sw: in ``blocks``)."""
-        mode = choose_mode(self.mode, batch, regularization, blocks.n)
+        mode = choose_mode(self.mode, batch, blocks.n)
         if mode == "local":
             settings = {"batch_size": batch, "alpha": alpha, "shuffle": shuffle,
                         "l2_per_weight": l2_per_weight, "loss_scale": loss_scale,

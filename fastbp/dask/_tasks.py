@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 
+import fastbp.dask._dropout as _dropout
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
 from fastbp._runner import Runner, train
@@ -48,16 +49,20 @@ def _aligned(params, net):
     return np.require(params, dtype=net.dtype, requirements=["C", "A"])
 
 
-def gradient_sums(block, net, params, rows=None):
+def gradient_sums(block, net, params, rows=None, dropout=None):
     """(loss sum, weight sum, gradient of the loss sum as float64) of the
     block's ``rows`` (all of them: None) at ``params``, without penalties;
-    (0, 0, zeros) when the rows weigh nothing."""
+    (0, 0, zeros) when the rows weigh nothing.  ``dropout``: None, or (a
+    :class:`fastbp.dask._dropout.StepMasks`, the rows' positions in their
+    batch)."""
     X, Y, w = _rows(block, rows)
     wsum = float(X.shape[0] if w is None else np.sum(w, dtype=np.float64))
     if X.shape[0] == 0 or wsum == 0:
         return 0.0, 0.0, np.zeros(params.shape[0])
-    top = net._topology
     params = _aligned(params, net)
+    if dropout is not None:
+        return _dropout.gradient_sums(net, params, X, Y, w, *dropout)
+    top = net._topology
     grads = np.empty_like(params)
     passes = rows_per_pass(X.shape[0], top.n_units)
     loss_sum, wsum, _ = _kernels.active().gradient_dataset(
