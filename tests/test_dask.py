@@ -287,8 +287,8 @@ def test_estimator_refusals(client):
     Xd, yd = _chunked(X, y)
     with pytest.raises(ValueError, match="explicit validation set"):
         fbd.MLPClassifier(early_stopping=True, client=client).fit(Xd, yd)
-    with pytest.raises(NotImplementedError, match="to_local"):
-        fbd.MLPClassifier(client=client).partial_fit(Xd, yd)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        fbd.MLPClassifier(early_stopping=True, client=client).partial_fit(Xd, yd, classes=y)
 
 
 # --- out of core ----------------------------------------------------------------------------
