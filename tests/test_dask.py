@@ -310,6 +310,34 @@ def test_out_of_core_from_npy_files(client, tmp_path):
     np.testing.assert_allclose(net.params, ref.params, rtol=1e-10, atol=1e-13)
 
 
+def test_out_of_core_from_parquet(client, tmp_path):
+    """A Parquet data set (three files) through dask.dataframe.read_parquet,
+    each partition read again by every task: the same training."""
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    X, y, w = _data()
+    names = np.array(["ant", "bee", "cat"])[y]
+    frame = pd.DataFrame(X, columns=list("abcd")).assign(label=y, weight=w, name=names)
+    dd.from_pandas(frame, npartitions=3, sort=False).to_parquet(tmp_path / "data")
+    assert len(list((tmp_path / "data").glob("*.parquet"))) == 3
+    df = dd.read_parquet(tmp_path / "data")
+    kw = dict(epochs=2, batch_size=64, shuffle=True, seed=4)
+    ref, net = _net(), _net()
+    ref.fit(X, y, optimizer="adam", sample_weight=w, **kw)
+    fbd.fit(net, df[list("abcd")], df["label"], sample_weight=df["weight"], client=client,
+            optimizer="adam", mode="sync", persist=False, **kw)
+    np.testing.assert_allclose(net.params, ref.params, rtol=1e-10, atol=1e-13)
+    # string labels (pandas' str dtype) through the estimator
+    params = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0)
+    with pytest.warns(Warning):  # not converged in 5 iterations, both
+        local = fb.MLPClassifier(**params).fit(X, names)
+        est = fbd.MLPClassifier(**params, client=client, persist=False).fit(
+            df[list("abcd")], df["name"])
+    assert list(est.classes_) == ["ant", "bee", "cat"]
+    np.testing.assert_allclose(est._net.params, local._net.params, rtol=1e-9, atol=1e-12)
+
+
 # --- faults ---------------------------------------------------------------------------------
 
 def test_a_killed_worker_changes_nothing():

@@ -7,6 +7,8 @@ runs it on the worker holding that block (data locality) and only the
 parameters and the results travel.  A lost block is recomputed by dask
 from its graph.
 """
+import warnings
+
 import dask
 import dask.array as da
 import numpy as np
@@ -16,11 +18,23 @@ from distributed.comm.core import CommClosedError
 import fastbp.dask._tasks as _tasks
 
 
+def frame_rows(frame):
+    """A dask dataframe or series as a dask array of known row chunks, one
+    per partition.  (``to_dask_array(lengths=True)`` may count the rows of
+    other partitions than it converts: dask fuses the small partitions of a
+    column selection from ``read_parquet``.)  Strings become object arrays,
+    as class labels should, without dask's warning about it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Dask currently has limited support for converting "
+                                "pandas extension dtypes", UserWarning)
+        return frame.to_dask_array().compute_chunk_sizes()
+
+
 def as_rows(A, name, chunks=None):
     """``A`` (a dask array or dataframe/series, or an in-memory array) as a
     dask array split along rows only; ``chunks``: the row chunks to match."""
     if hasattr(A, "to_dask_array"):  # dask dataframe or series
-        A = A.to_dask_array(lengths=True)
+        A = frame_rows(A)
     elif not isinstance(A, da.Array):
         A = np.asarray(A)
         if A.ndim not in (1, 2):
