@@ -58,8 +58,9 @@ class Blocks:
 
     ``persist=True``: each block is read, checked and converted once and
     kept in the memory of a worker.  ``persist=False`` (out of core): each
-    task reads its block again from its source (memory-mapped files, say)
-    and frees it afterwards, so memory holds a few blocks, not the data.
+    task reads its block again from its source (.npy or Parquet files, say)
+    and frees it afterwards, so memory holds a few blocks, not the data;
+    without sample weights the first round is the first read (and check).
 
     Attributes
     ----------
@@ -92,7 +93,10 @@ class Blocks:
         self._homes = [None] * len(keep)
         if persist:
             self._blocks = client.compute(self._blocks)
-        sizes = self.run(_tasks.block_size, [(b, ()) for b in range(len(keep))])
+        if persist or sample_weight is not None:
+            sizes = self.run(_tasks.block_size, [(b, ()) for b in range(len(keep))])
+        else:  # known without reading the data once more (each block is checked when read)
+            sizes = [(chunks[i], float(chunks[i])) for i in keep]
         if persist:
             # each block's worker: its tasks are pinned there (a lost worker's
             # blocks are recomputed elsewhere, and their tasks follow them)
@@ -186,11 +190,16 @@ def from_npy(paths, chunks=None):
         paths = [paths]
     blocks = []
     for path in paths:
-        head = np.load(path, mmap_mode="r")  # reads the header only
-        step = head.shape[0] if chunks is None or len(paths) > 1 else int(chunks)
-        for start in range(0, head.shape[0], max(step, 1)):
-            stop = min(start + step, head.shape[0])
+        with open(path, "rb") as f:
+            header = _tasks.npy_header(f)
+        if header is None:
+            head = np.load(path, mmap_mode="r")
+            header = head.shape, None, head.dtype
+        shape, _, dtype = header
+        step = shape[0] if chunks is None or len(paths) > 1 else int(chunks)
+        for start in range(0, shape[0], max(step, 1)):
+            stop = min(start + step, shape[0])
             blocks.append(da.from_delayed(
                 dask.delayed(_tasks.read_rows, pure=True)(str(path), start, stop),
-                shape=(stop - start, *head.shape[1:]), dtype=head.dtype))
+                shape=(stop - start, *shape[1:]), dtype=dtype))
     return da.concatenate(blocks, axis=0)
