@@ -132,6 +132,22 @@ def test_sync_continues_the_optimizer_as_fit_does(client):
     np.testing.assert_allclose(net.params, ref.params, rtol=1e-10, atol=1e-13)
 
 
+def test_blocks_are_spread_over_the_workers(client):
+    """Every worker holds its share of the blocks, fit after fit (left to
+    itself, the scheduler put three blocks of four on one worker in about
+    half of such fits, which then ran at one worker's speed)."""
+    for seed in range(6):
+        rs = da.random.RandomState(seed)  # blocks made on the workers, wherever dask likes
+        X = rs.normal(size=(20_000, 4), chunks=(5000, 4))
+        y = rs.randint(0, 3, size=20_000, chunks=5000)
+        blocks = fbd._data.Blocks(client, _net(), X, y)
+        try:
+            homes = [home[0] for home in blocks._homes]
+        finally:
+            blocks.release()
+        assert sorted(homes.count(w) for w in set(homes)) == [2, 2]
+
+
 def test_reruns_are_bit_identical(client):
     X, y, _ = _data()
     nets = [_net(), _net()]

@@ -90,9 +90,15 @@ class Blocks:
         self.client, self.template, self.persist = client, net, persist
         # the network travels once per worker, not with every task
         self.shared = client.scatter(net, broadcast=True, hash=False)
-        self._homes = [None] * len(keep)
+        # persisted blocks are dealt out to the workers in turn (left to
+        # itself, the scheduler may put them all on one worker); their
+        # tasks follow them
+        workers = sorted(client.nthreads())
+        self._homes = [[workers[i % len(workers)]] if workers and persist else None
+                       for i in range(len(keep))]
         if persist:
-            self._blocks = client.compute(self._blocks)
+            self._blocks = [client.compute(block, workers=home, allow_other_workers=True)
+                            for block, home in zip(self._blocks, self._homes)]
         if persist or sample_weight is not None:
             sizes = self.run(_tasks.block_size, [(b, ()) for b in range(len(keep))])
         else:  # known without reading the data once more (each block is checked when read)
@@ -129,7 +135,7 @@ class Blocks:
                                      workers=self._homes[b],
                                      allow_other_workers=self._homes[b] is not None)
                        for b, args in calls]
-        else:
+        else:  # one graph, which dask orders to read a block just before its task
             task = dask.delayed(func, pure=False)
             futures = client.compute([task(self._blocks[b], *args) for b, args in calls])
         return client.gather(futures)
