@@ -7,20 +7,34 @@ runs it on the worker holding that block (data locality) and only the
 parameters and the results travel.  A lost block is recomputed by dask
 from its graph.
 """
+import warnings
+
 import dask
 import dask.array as da
 import numpy as np
 from distributed.client import ClosedClientError
 from distributed.comm.core import CommClosedError
 
-from fastbp.dask import _tasks
+import fastbp.dask._tasks as _tasks
+
+
+def frame_rows(frame):
+    """A dask dataframe or series as a dask array of known row chunks, one
+    per partition.  (``to_dask_array(lengths=True)`` may count the rows of
+    other partitions than it converts: dask fuses the small partitions of a
+    column selection from ``read_parquet``.)  Strings become object arrays,
+    as class labels should, without dask's warning about it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Dask currently has limited support for converting "
+                                "pandas extension dtypes", UserWarning)
+        return frame.to_dask_array().compute_chunk_sizes()
 
 
 def as_rows(A, name, chunks=None):
     """``A`` (a dask array or dataframe/series, or an in-memory array) as a
     dask array split along rows only; ``chunks``: the row chunks to match."""
     if hasattr(A, "to_dask_array"):  # dask dataframe or series
-        A = A.to_dask_array(lengths=True)
+        A = frame_rows(A)
     elif not isinstance(A, da.Array):
         A = np.asarray(A)
         if A.ndim not in (1, 2):
@@ -44,8 +58,9 @@ class Blocks:
 
     ``persist=True``: each block is read, checked and converted once and
     kept in the memory of a worker.  ``persist=False`` (out of core): each
-    task reads its block again from its source (memory-mapped files, say)
-    and frees it afterwards, so memory holds a few blocks, not the data.
+    task reads its block again from its source (.npy or Parquet files, say)
+    and frees it afterwards, so memory holds a few blocks, not the data;
+    without sample weights the first round is the first read (and check).
 
     Attributes
     ----------
@@ -75,10 +90,19 @@ class Blocks:
         self.client, self.template, self.persist = client, net, persist
         # the network travels once per worker, not with every task
         self.shared = client.scatter(net, broadcast=True, hash=False)
-        self._homes = [None] * len(keep)
+        # persisted blocks are dealt out to the workers in turn (left to
+        # itself, the scheduler may put them all on one worker); their
+        # tasks follow them
+        workers = sorted(client.nthreads())
+        self._homes = [[workers[i % len(workers)]] if workers and persist else None
+                       for i in range(len(keep))]
         if persist:
-            self._blocks = client.compute(self._blocks)
-        sizes = self.run(_tasks.block_size, [(b, ()) for b in range(len(keep))])
+            self._blocks = [client.compute(block, workers=home, allow_other_workers=True)
+                            for block, home in zip(self._blocks, self._homes)]
+        if persist or sample_weight is not None:
+            sizes = self.run(_tasks.block_size, [(b, ()) for b in range(len(keep))])
+        else:  # known without reading the data once more (each block is checked when read)
+            sizes = [(chunks[i], float(chunks[i])) for i in keep]
         if persist:
             # each block's worker: its tasks are pinned there (a lost worker's
             # blocks are recomputed elsewhere, and their tasks follow them)
@@ -111,26 +135,36 @@ class Blocks:
                                      workers=self._homes[b],
                                      allow_other_workers=self._homes[b] is not None)
                        for b, args in calls]
-        else:
+        else:  # one graph, which dask orders to read a block just before its task
             task = dask.delayed(func, pure=False)
             futures = client.compute([task(self._blocks[b], *args) for b, args in calls])
         return client.gather(futures)
 
     def split(self, rows):
-        """[(block index, its local row indices)] of the global ``rows``, in
-        block order, the rows keeping their order within each block."""
+        """[(block index, its local row indices, their positions in ``rows``)]
+        of the global ``rows``, in block order, the rows keeping their order
+        within each block."""
         block = np.searchsorted(self.starts, rows, side="right") - 1
-        return [(b, rows[block == b] - self.starts[b]) for b in np.unique(block)]
+        parts = []
+        for b in np.unique(block):
+            positions = np.flatnonzero(block == b)
+            parts.append((b, rows[positions] - self.starts[b], positions))
+        return parts
 
-    def gradient_sums(self, params, rows=None):
+    def gradient_sums(self, params, rows=None, dropout=None):
         """(loss sum, weight sum, float64 gradient of the loss sum) of the
         template network at ``params`` over the global ``rows`` (all: None), without
         penalties; the blocks' sums are added in block order, so the result
-        never depends on which worker answers first."""
-        parts = ([(b, None) for b in range(len(self))] if rows is None
-                 else self.split(rows))
-        results = self.run(_tasks.gradient_sums, [(b, (self.shared, params, local))
-                                                  for b, local in parts])
+        never depends on which worker answers first.  ``dropout``: None, or
+        the step's :class:`fastbp.dask._dropout.StepMasks` (``rows`` given:
+        the batch, in order)."""
+        if rows is None:
+            calls = [(b, (self.shared, params)) for b in range(len(self))]
+        else:
+            calls = [(b, (self.shared, params, local,
+                          None if dropout is None else (dropout, positions)))
+                     for b, local, positions in self.split(rows)]
+        results = self.run(_tasks.gradient_sums, calls)
         grad = np.zeros(params.shape[0])
         loss_sum = wsum = 0.0
         for part_loss, part_w, part_grad in results:
@@ -162,11 +196,16 @@ def from_npy(paths, chunks=None):
         paths = [paths]
     blocks = []
     for path in paths:
-        head = np.load(path, mmap_mode="r")  # reads the header only
-        step = head.shape[0] if chunks is None or len(paths) > 1 else int(chunks)
-        for start in range(0, head.shape[0], max(step, 1)):
-            stop = min(start + step, head.shape[0])
+        with open(path, "rb") as f:
+            header = _tasks.npy_header(f)
+        if header is None:
+            head = np.load(path, mmap_mode="r")
+            header = head.shape, None, head.dtype
+        shape, _, dtype = header
+        step = shape[0] if chunks is None or len(paths) > 1 else int(chunks)
+        for start in range(0, shape[0], max(step, 1)):
+            stop = min(start + step, shape[0])
             blocks.append(da.from_delayed(
                 dask.delayed(_tasks.read_rows, pure=True)(str(path), start, stop),
-                shape=(stop - start, *head.shape[1:]), dtype=head.dtype))
+                shape=(stop - start, *shape[1:]), dtype=dtype))
     return da.concatenate(blocks, axis=0)

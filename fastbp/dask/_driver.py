@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from fastbp._runner import EpochResult, SampleOrder
+from fastbp._runner import EpochResult, Runner, SampleOrder
+from fastbp.dask._dropout import StepMasks
 from fastbp.history import TrainingDiverged
 
 
@@ -50,21 +51,28 @@ class DistributedRunner:
         self.n_steps = -(-self.n // self.batch)
         self.alpha, self.reg = alpha, reg
         self.l2_per_weight, self.loss_scale = l2_per_weight, loss_scale
-        self.sample = SampleOrder(self.n, shuffle and not self.full, seed)
+        # a full batch's order matters only to dropout's masks (numbered by position)
+        self.sample = SampleOrder(self.n, shuffle and (not self.full or reg.dropout), seed)
+        self.seed = self.sample.seed
+        self.dropout_seed = Runner._dropout_seed(self, seed)  # fit's stream, from fit's code
         opt._bind(net, net.n_params, net.dtype)
         self.saved_params = np.empty_like(net.params)
         self.saved_state = tuple(np.empty_like(s) for s in opt._state)
         self._counters, self._dirty = None, False
 
-    def gradient(self, rows=None):
+    def gradient(self, rows=None, step=0):
         """(loss sum, weight sum, gradient sum) over ``rows`` (all: None) at
-        the current parameters."""
-        return self.blocks.gradient_sums(self.net.params.copy(), rows)
+        the current parameters; with dropout, the masks of ``step`` of the
+        epoch in progress."""
+        masks = None
+        if self.reg.dropout:
+            masks = StepMasks(self.reg.keep, self.dropout_seed, self.opt.epochs, step)
+        return self.blocks.gradient_sums(self.net.params.copy(), rows, masks)
 
     def _step(self, rows, rate, epoch, step):
         """One update from the batch ``rows``; returns (count * mean loss,
         count * penalty), or None for a batch that weighs nothing."""
-        loss_sum, wsum, grad = self.gradient(rows)
+        loss_sum, wsum, grad = self.gradient(rows, step)
         if wsum == 0:
             return None
         grad /= wsum
@@ -80,7 +88,7 @@ class DistributedRunner:
 
     def _batches(self):
         self.sample.draw(self.opt.epochs)
-        if self.full:
+        if self.full and not self.reg.dropout:
             return [None]
         order = self.sample.order if self.sample.order is not None else np.arange(self.n)
         return [order[s * self.batch:(s + 1) * self.batch] for s in range(self.n_steps)]

@@ -17,7 +17,12 @@ from fastbp.estimators import MLPClassifier as LocalClassifier
 from fastbp.estimators import MLPRegressor as LocalRegressor
 from fastbp.estimators._lbfgs import minimize_lbfgs
 from fastbp.estimators._params import check_params
-from fastbp.estimators._sklearn import LabelBinarizer, check_is_fitted, check_random_state
+from fastbp.estimators._sklearn import (
+    LabelBinarizer,
+    available_if,
+    check_is_fitted,
+    check_random_state,
+)
 from fastbp.estimators._stochastic import fit_stochastic
 
 DASK_PARAMS = ("client", "mode", "sync_every", "persist")
@@ -60,40 +65,53 @@ class _DaskMLP:
 
     def fit(self, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None):
         """Fit on dask arrays or dataframes (X row-chunked; y and
-        sample_weight are rechunked to X's rows).  The validation set, which
-        early stopping needs, is brought into memory.  Always a fresh fit
-        (no warm start or partial_fit)."""
+        sample_weight are rechunked to X's rows), from where the last fit
+        left off with ``warm_start=True``.  The validation set, which early
+        stopping needs, is brought into memory."""
         with self._transaction():
-            return self._fit_dask(X, y, sample_weight,
+            return self._fit_dask(X, y, sample_weight, False,
                                   tuple(map(_computed, (X_val, y_val, sample_weight_val))))
 
-    def _fit_dask(self, X, y, sample_weight, validation):
+    def _partial_fit(self, X, y, sample_weight):
+        """partial_fit's work (BaseMLP's hook): one epoch over dask X, y."""
+        if not self._stochastic:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic solvers; solver={self.solver!r}")
+        with self._transaction():
+            return self._fit_dask(X, y, sample_weight, True, (None, None, None))
+
+    def _fit_dask(self, X, y, sample_weight, incremental, validation):
+        """BaseMLP._fit on dask collections (``incremental``: partial_fit)."""
         hidden = check_params(self)
-        if self.warm_start:
-            raise ValueError("warm_start is not supported by the dask estimators: fit "
-                             "to_local() for that, or start afresh")
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
         if self.early_stopping and validation[0] is None:
             raise ValueError("early_stopping on a dask collection needs an explicit "
                              "validation set: fit(X, y, X_val=..., y_val=...)")
+        first = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         client = get_client(self.client)
         X = as_rows(X, "X")
-        dtype = np.dtype(self.dtype) if self.dtype is not None else (
-            np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64))
-        y = as_rows(y, "y", X.chunks[0])
-        Y, sw = self._dask_targets(y)
+        Y, sw = self._dask_targets(as_rows(y, "y", X.chunks[0]), incremental)
         if sample_weight is not None:
             w = as_rows(sample_weight, "sample_weight", X.chunks[0])
             sw = w if sw is None else sw * w
         rs = check_random_state(self.random_state)
-        self._initialize(np.zeros((0, X.shape[1]), dtype), np.zeros((0, Y.shape[1])), hidden, rs)
-        self.n_features_in_ = X.shape[1]
+        if first:
+            dtype = np.dtype(self.dtype) if self.dtype is not None else (
+                np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64))
+            self._initialize(np.zeros((0, X.shape[1]), dtype), np.zeros((0, Y.shape[1])),
+                             hidden, rs)
+            self.n_features_in_ = X.shape[1]
+        else:  # (X and Y give only their widths)
+            self._check_continuation(X, Y, hidden)
+            self._load_coefs()
         net = self._net
         val = self._validation_set(validation, net.dtype)
         blocks = Blocks(client, net.copy(), X, Y, sw, names=("X", "y"), persist=self.persist)
         try:
             if self._stochastic:
                 runner = functools.partial(self._runner, blocks)
-                fit_stochastic(self, X, Y, sw, self.alpha, val, False, rs, runner=runner)
+                fit_stochastic(self, X, Y, sw, self.alpha, val, incremental, rs, runner=runner)
             else:
                 minimize_lbfgs(self, float(blocks.wsums.sum()), self.alpha,
                                functools.partial(self._objective, blocks), stacklevel=4)
@@ -104,7 +122,7 @@ class _DaskMLP:
     def _runner(self, blocks, net, X, Y, opt, batch, alpha, shuffle, rs, sw,  # noqa: ARG002
                 l2_per_weight, loss_scale, regularization):
         """fit_stochastic's runner on the cluster (X, Y, sw: in ``blocks``)."""
-        mode = choose_mode(self.mode, batch, regularization, blocks.n)
+        mode = choose_mode(self.mode, batch, blocks.n)
         if mode == "local":
             settings = {"batch_size": batch, "alpha": alpha, "shuffle": shuffle,
                         "l2_per_weight": l2_per_weight, "loss_scale": loss_scale,
@@ -121,11 +139,6 @@ class _DaskMLP:
         for w, gw in zip(net.weights, net._layer_views(grad)[0], strict=True):
             gw += alpha * w
         return loss_sum / wsum, net._weights_sq_norm(), grad
-
-    def partial_fit(self, *args, **kwargs):  # noqa: ARG002 - refused whatever the arguments
-        raise NotImplementedError(
-            "partial_fit is not available on the dask estimators: use to_local().partial_fit "
-            "on in-memory blocks, or dask_ml.wrappers.Incremental(fastbp.MLPClassifier(...))")
 
     def to_local(self):
         """The plain fastbp estimator with this one's parameters and fitted
@@ -176,15 +189,17 @@ class MLPClassifier(_DaskMLP, LocalClassifier):
     _local_class = LocalClassifier
     __init__ = _with_dask_params(LocalClassifier)
 
-    def _dask_targets(self, y):
-        """(Y as 0/1 indicator columns, class weights or None), both dask."""
+    def _dask_targets(self, y, incremental):
+        """(Y as 0/1 indicator columns, class weights or None), both dask.
+        The classes are found over all of y first, then set or checked
+        against an earlier fit's by the local estimator's rules."""
         if y.ndim != 1:
             raise ValueError(f"y must hold 1-D class labels, got shape {y.shape}")
         classes, counts = (np.asarray(a) for a in
                            da.compute(*da.unique(y, return_counts=True)))
-        self._label_binarizer = LabelBinarizer().fit(classes)
-        self.classes_ = self._label_binarizer.classes_
-        k = 1 if len(classes) == 2 else len(classes)
+        self._encode_targets(classes, incremental)
+        k = len(self._label_binarizer.classes_)
+        k = 1 if k == 2 else k
         Y = y.map_blocks(_binarize, self._label_binarizer, new_axis=1,
                          chunks=(y.chunks[0], (k,)), dtype=np.float64)
         if self.class_weight is None:
@@ -200,6 +215,24 @@ class MLPClassifier(_DaskMLP, LocalClassifier):
 
     def _predict_dtype(self):
         return self.classes_.dtype
+
+    @available_if(lambda est: est._stochastic)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over dask X, y from the current state (the optimizer's
+        too); ``classes`` (every label there will be) is required on the
+        first call.  (fastbp.MLPClassifier.partial_fit would inspect all of y
+        for multilabel targets, which y here never holds.)"""
+        if hasattr(self, "classes_"):
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(f"classes={classes!r} is not the same as on the first call "
+                                 f"to partial_fit: {self.classes_}")
+            return self._partial_fit(X, y, sample_weight)
+        if classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit")
+        with self._transaction():
+            self._label_binarizer = LabelBinarizer().fit(classes)
+            self.classes_ = self._label_binarizer.classes_
+            return self._partial_fit(X, y, sample_weight)
 
     def predict(self, X):
         """Class labels, block-wise (a dask array for dask X)."""
@@ -217,7 +250,7 @@ class MLPRegressor(_DaskMLP, LocalRegressor):
     _local_class = LocalRegressor
     __init__ = _with_dask_params(LocalRegressor)
 
-    def _dask_targets(self, y):
+    def _dask_targets(self, y, incremental):  # noqa: ARG002 - the classifier's signature
         return (y[:, None] if y.ndim == 1 else y), None
 
     def _predict_dtype(self):

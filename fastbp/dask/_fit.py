@@ -30,7 +30,7 @@ def get_client(client):
                          ) from None
 
 
-def choose_mode(mode, batch_size, reg, n=None):
+def choose_mode(mode, batch_size, n=None):
     """The mode that runs: "full" for batch_size None, else ``mode``
     ("sync" or "local"; None: "sync" from SYNC_FROM rows per batch, or
     when one batch holds all ``n`` rows)."""
@@ -44,9 +44,6 @@ def choose_mode(mode, batch_size, reg, n=None):
     else:
         big = batch_size >= SYNC_FROM or (n is not None and batch_size >= n)
         chosen = mode or ("sync" if big else "local")
-    if chosen != "local" and reg.dropout:
-        raise ValueError("dropout and input_dropout need mode='local' in fastbp.dask.fit "
-                         "(full-batch and synchronous training do not drop units yet)")
     return chosen
 
 
@@ -99,9 +96,11 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
     worker's memory; ``persist=False`` reads each block again for every task
     that needs it (out of core: from :func:`fastbp.dask.from_npy`, say).
 
-    ``l1``, ``clip_norm`` and ``clip_value`` apply in every mode (to each
-    step's whole gradient); ``dropout`` and ``input_dropout`` only in local
-    mode.  The network and optimizer are only changed by the driver, between
+    ``l1``, ``clip_norm``, ``clip_value``, ``dropout`` and ``input_dropout``
+    apply in every mode, as in ``fit``: each row of a batch gets the dropout
+    masks ``fit`` gives it, whichever block holds it (computed on the workers
+    with NumPy's backpropagation then, slower than the compiled kernels).
+    The network and optimizer are only changed by the driver, between
     rounds, so an error or a lost client leaves them at a whole step.
     """
     opt = get_optimizer(optimizer)
@@ -112,7 +111,7 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
     shuffle = check_bool("shuffle", shuffle)
     sync_every = check_int("sync_every", sync_every, 1)
     reg = Regularization.for_fit(net, l1, clip_norm, clip_value, dropout, input_dropout)
-    choose_mode(mode, batch_size, reg)  # its errors before any work on the cluster
+    choose_mode(mode, batch_size)  # its errors before any work on the cluster
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     persist = check_bool("persist", persist)
@@ -123,7 +122,7 @@ def fit(net, X, Y, *, client=None, optimizer="sgd", epochs=1, batch_size=None, a
     try:
         validate, val_blocks = _validation(client, net, validation_data, alpha, reg.l1)
         with net._exclusive("fastbp.dask.fit"):
-            if choose_mode(mode, batch_size, reg, blocks.n) == "local":
+            if choose_mode(mode, batch_size, blocks.n) == "local":
                 settings = {"batch_size": batch_size, "alpha": alpha, "shuffle": shuffle,
                             "regularization": reg}
                 runner = LocalRunner(net, opt, blocks, epochs, sync_every, seed, settings)

@@ -5,8 +5,8 @@ import numbers
 
 import numpy as np
 
+import fastbp.dask._tasks as _tasks
 from fastbp._runner import EpochResult
-from fastbp.dask import _tasks
 from fastbp.history import TrainingDiverged
 
 

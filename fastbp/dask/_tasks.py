@@ -6,18 +6,43 @@ Every function reads the network it is given and never changes it (with
 in-process workers the same object serves several threads at once).
 """
 import copy
+import math
+import os
 import weakref
 
 import numpy as np
 
+import fastbp.dask._dropout as _dropout
 from fastbp import _kernels
 from fastbp._buffers import rows_per_pass
 from fastbp._runner import Runner, train
 
 
+def npy_header(f):
+    """(shape, Fortran order, dtype) from the header of the open .npy file
+    ``f``, which is left at the data; None for a header of version 3
+    (unicode field names)."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(f)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(f)
+    return None
+
+
 def read_rows(path, start, stop):
-    """Rows start:stop of the .npy file ``path``, read through a memory map
-    (only those rows are read)."""
+    """Rows start:stop of the .npy file ``path``, and only those: read from
+    where they lie in the file (a memory map of a file larger than memory
+    would count against the process's address-space limit), or through a
+    memory map for a Fortran-ordered or object array."""
+    with open(path, "rb") as f:
+        header = npy_header(f)
+        if header is not None and not header[1] and not header[2].hasobject and header[0]:
+            shape, _, dtype = header
+            width = math.prod(shape[1:])
+            f.seek(start * width * dtype.itemsize, os.SEEK_CUR)
+            rows = np.fromfile(f, dtype=dtype, count=(stop - start) * width)
+            return rows.reshape(stop - start, *shape[1:])
     return np.array(np.load(path, mmap_mode="r")[start:stop])
 
 
@@ -48,16 +73,20 @@ def _aligned(params, net):
     return np.require(params, dtype=net.dtype, requirements=["C", "A"])
 
 
-def gradient_sums(block, net, params, rows=None):
+def gradient_sums(block, net, params, rows=None, dropout=None):
     """(loss sum, weight sum, gradient of the loss sum as float64) of the
     block's ``rows`` (all of them: None) at ``params``, without penalties;
-    (0, 0, zeros) when the rows weigh nothing."""
+    (0, 0, zeros) when the rows weigh nothing.  ``dropout``: None, or (a
+    :class:`fastbp.dask._dropout.StepMasks`, the rows' positions in their
+    batch)."""
     X, Y, w = _rows(block, rows)
     wsum = float(X.shape[0] if w is None else np.sum(w, dtype=np.float64))
     if X.shape[0] == 0 or wsum == 0:
         return 0.0, 0.0, np.zeros(params.shape[0])
-    top = net._topology
     params = _aligned(params, net)
+    if dropout is not None:
+        return _dropout.gradient_sums(net, params, X, Y, w, *dropout)
+    top = net._topology
     grads = np.empty_like(params)
     passes = rows_per_pass(X.shape[0], top.n_units)
     loss_sum, wsum, _ = _kernels.active().gradient_dataset(
