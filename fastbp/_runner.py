@@ -35,7 +35,9 @@ class _Plans:
     sparse X, one per batch size over buffers that each batch is copied into."""
 
     def __init__(self, runner, X, Y, sample_weight, shuffle):
-        self.runner = runner
+        # (the runner is passed to each call, not kept: a runner holding a
+        # _Plans that holds it would be a cycle, freed only by the garbage
+        # collector, keeping the network and its buffers alive until then)
         self.sparse = sp.issparse(X)
         if self.sparse:
             self.X, self.Y, self.w = X.tocsr(), Y, sample_weight
@@ -43,28 +45,27 @@ class _Plans:
         else:
             self.whole = runner.plan(X, Y, sample_weight, runner.batch, shuffle)
 
-    def parts(self, order):
+    def parts(self, runner, order):
         """The epoch as (first step, plan, order) parts: one part over the
         whole data, or for sparse data one part per batch, its plan's buffers
         filled with that batch's rows."""
         if not self.sparse:
             return ((0, self.whole, order),)
-        return self._batches(order)
+        return self._batches(runner, order)
 
-    def _batches(self, order):
-        runner = self.runner
+    def _batches(self, runner, order):
         for s in range(runner.n_steps):
             rows = slice(s * runner.batch, min((s + 1) * runner.batch, runner.n))
-            yield s, self._batch_plan(rows if order is None else order[rows]), None
+            yield s, self._batch_plan(runner, rows if order is None else order[rows]), None
 
-    def _batch_plan(self, rows):
+    def _batch_plan(self, runner, rows):
         count = rows.stop - rows.start if isinstance(rows, slice) else len(rows)
         if count not in self.by_size:
-            dtype = self.runner.net.dtype
+            dtype = runner.net.dtype
             Xb = np.zeros((count, self.X.shape[1]), dtype=dtype)
             Yb = np.zeros((count, self.Y.shape[1]), dtype=dtype)
             wb = None if self.w is None else np.ones(count, dtype=dtype)
-            plan = self.runner.plan(Xb, Yb, wb, count, False, reuse=False)
+            plan = runner.plan(Xb, Yb, wb, count, False, reuse=False)
             self.by_size[count] = (plan, Xb, Yb, wb)
         plan, Xb, Yb, wb = self.by_size[count]
         Xb[...] = self.X[rows].toarray()
@@ -206,7 +207,7 @@ class Runner:
         one_rate_per_part = self._plans.sparse and rates.shape[0] > 1
         threads = resolve(self.n_threads)
         with blas_limited(threads, self.batch):
-            for first, plan, order in self._plans.parts(self.order):
+            for first, plan, order in self._plans.parts(self, self.order):
                 # a part's rates start at the updates made so far (skipped batches use none)
                 lr = rates[updates: updates + 1] if one_rate_per_part else rates
                 status, step, part_loss, part_penalty, done = plan.train_epoch(

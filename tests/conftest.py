@@ -1,5 +1,6 @@
 """Fixtures: the dtype and the kernel backend every parametrized test runs over.
 Helpers that tests import are in helpers.py."""
+import importlib
 import os
 
 import numpy as np
@@ -15,6 +16,28 @@ from fastbp import _kernels
 _WANTED = os.environ.get("FASTBP_TEST_BACKENDS", "")
 BACKENDS = [b for b in _kernels.available()
             if (b in _WANTED.split(",") if _WANTED else b != "avx512")]
+
+
+# What the test extra installs (pyproject.toml): tests skip without these
+# elsewhere, but in CI a skip would hide a broken install (dask-ml 2024.4, say,
+# does not import next to scikit-learn 1.6+), so there they must import
+TEST_EXTRA = ("PIL.Image", "dask.array", "dask.dataframe", "dask_ml.wrappers", "distributed",
+              "hypothesis", "matplotlib", "onnx", "onnxruntime", "pandas", "pyarrow",
+              "skl2onnx", "sklearn", "tqdm")
+
+
+def pytest_sessionstart(session):  # noqa: ARG001 - pytest's hook signature
+    if os.environ.get("CI") != "true":
+        return
+    broken = []
+    for name in TEST_EXTRA:
+        try:
+            importlib.import_module(name)
+        except Exception as err:  # noqa: BLE001 - any failure to import is reported
+            broken.append(f"{name}: {type(err).__name__}: {err}")
+    if broken:
+        pytest.exit("CI: the test extra did not install what the tests need:\n  "
+                    + "\n  ".join(broken), returncode=1)
 
 
 @pytest.fixture(params=["float64", "float32"])

@@ -201,3 +201,25 @@ def test_labels_seen_before_are_still_checked_against_the_rows():
     net.fit(X, y, batch_size=16, shuffle=False)
     with pytest.raises(ValueError, match="Y has 120 samples but X has 60"):
         net.fit(X[:60], y, batch_size=16, shuffle=False)
+
+
+@pytest.mark.parametrize("fit_options", [dict(batch_size=16, shuffle=True, seed=0),
+                                         dict(batch_size=1, shuffle=False),
+                                         dict(batch_size=None, dropout=0.2, seed=0)])
+def test_a_trained_network_is_freed_when_dropped_without_the_garbage_collector(fit_options):
+    # what a fit builds must not form reference cycles with the network: a
+    # cycle keeps the network and its buffers alive until the collector runs
+    # (never, in a loop timed with gc disabled), so memory grows with each fit
+    X, y = _data("float64")
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        net = _net("float64", 0)
+        net.fit(X, y, optimizer=fb.Adam(lr=0.01), epochs=2, **fit_options)
+        gone = weakref.ref(net)
+        del net
+        assert gone() is None
+    finally:
+        if enabled:
+            gc.enable()
