@@ -94,11 +94,6 @@ THREAD_CHILD = "--thread-scaling-child"
 # --------------------------------------------------------------------------
 # One core
 # --------------------------------------------------------------------------
-# the CPUs this process may use before it pins itself: the thread-scaling
-# child is given them back (a child inherits its parent's affinity)
-CPUS = sorted(os.sched_getaffinity(0))
-
-
 def pin_to_one_cpu():
     """Pin every thread of this process to the first CPU it may use; returns it."""
     cpu = min(os.sched_getaffinity(0))
@@ -294,7 +289,6 @@ def thread_scaling(workloads, dtypes, scale, repeats, min_time):
 def run_thread_child(args):
     """Run this script again, unpinned, for the thread-scaling rows."""
     cmd = [sys.executable, str(Path(__file__).resolve()), THREAD_CHILD,
-           "--cpus", ",".join(map(str, CPUS)),
            "--workloads", ",".join(args.workloads), "--dtypes", ",".join(args.dtypes),
            "--repeats", str(args.repeats)] + (["--quick"] if args.quick else [])
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -305,8 +299,6 @@ def run_thread_child(args):
 
 def thread_child_main(args):
     from threadpoolctl import threadpool_limits
-
-    os.sched_setaffinity(0, args.cpus)
     with threadpool_limits(1, user_api="blas"):
         result = thread_scaling(args.workloads, args.dtypes, args.scale, args.repeats,
                                 MIN_TIME[args.scale])
@@ -460,8 +452,6 @@ def parse_args(argv):
     p.add_argument("--markdown", metavar="PATH", help="also write the report as markdown")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument(THREAD_CHILD, action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--cpus", type=lambda v: [int(c) for c in v.split(",")], default=CPUS,
-                   help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeats is None:
         args.repeats = 2 if args.quick else 7
@@ -490,6 +480,10 @@ def main(argv=None):
     if args.thread_scaling_child:
         return thread_child_main(args)
 
+    # the thread scaling first, in a child with this process's CPUs: a child
+    # inherits its parent's affinity, and a pinned parent running JAX would
+    # share the child's first CPU with JAX's threads
+    threads = run_thread_child(args) if args.threads else None
     cpu = pin_to_one_cpu()  # before JAX creates its CPU client and threads
     rivals = (optional_import("rival_numba"), optional_import("rival_jax"))
     info = environment(args, cpu)
@@ -514,7 +508,6 @@ def main(argv=None):
         if limits is not None:
             limits.restore_original_limits()
 
-    threads = run_thread_child(args) if args.threads else None
     info.insert(3, ("load average at end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
 
     print("Speed (one core each)")
