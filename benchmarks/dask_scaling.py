@@ -13,9 +13,12 @@ every timed step:
   workers' CPU seconds per step (summed over workers; what one worker
   spends, for 2), which tells the split of the work from the waiting; and
   the single-process ``net.fit(batch_size=None)`` step for reference;
-* the per-round overhead: a full-batch step on 2 blocks of 64 rows on 2
+* the per-round overhead: a full-batch step on 2 blocks of 1 row on 2
   workers, where the arithmetic is negligible (the parameters out to each
-  block's worker, two gradients back, scheduling);
+  block's worker, two gradients back, scheduling, the driver's update); and
+  beside it dask's own round trip for the same payload (two tasks that take
+  the parameters and return an array of their size, nothing else), the
+  floor under any framework's round;
 * exact synchronous mini-batches (batch 4096): seconds per step.
 
 The machine's load average is printed before and after: on a shared
@@ -70,6 +73,24 @@ def _timed_fit(fbd, client, net, X, Y, epochs, **kw):
     return steps, sum(spent) / len(steps), max(spent) / len(steps)
 
 
+def _echo(params):
+    """What a worker sends back in a round: an array of the parameters' size."""
+    return np.empty_like(params)
+
+
+def _round_trips(client, params, rounds):
+    """Wall seconds of ``rounds`` rounds of two tasks, one per worker, that
+    take ``params`` and return an array of its size: dask's own cost of what
+    a fastbp.dask round sends and receives."""
+    workers = sorted(client.nthreads())
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        client.gather([client.submit(_echo, params, pure=False, workers=[w]) for w in workers])
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def _blocks(X, Y, n_blocks):
     import dask.array as da
 
@@ -98,9 +119,9 @@ def main():
     clients = {k: Client(c, set_as_default=False) for k, c in clusters.items()}
     try:
         data = {k: _blocks(X, Y, k) for k in clients}
-        tiny = _blocks(X[:128], Y[:128], 2)
+        tiny = _blocks(X[:2], Y[:2], 2)
         full = {k: ([], [], []) for k in clients}
-        sync, overhead, local = {k: [] for k in clients}, [], []
+        sync, overhead, floor, local = {k: [] for k in clients}, [], [], []
         for _ in range(args.repeats):
             for k, client in clients.items():  # interleaved: 1 worker, 2 workers, ...
                 steps, cpu, cpu_max = _timed_fit(fbd, client, net.copy(), *data[k],
@@ -112,6 +133,7 @@ def main():
                                           batch_size=4096, mode="sync")[0])
             overhead.extend(_timed_fit(fbd, clients[2], net.copy(), *tiny, 21,
                                        batch_size=None)[0])
+            floor.extend(_round_trips(clients[2], net.params, 20))
             start = time.perf_counter()
             net.copy().fit(X, Y, optimizer="sgd", epochs=1, batch_size=None, shuffle=False)
             local.append(time.perf_counter() - start)
@@ -127,8 +149,9 @@ def main():
           f"{np.median(full[2][1]):.3f} in all, {np.median(full[2][2]):.3f} the busier one")
     print(f"sync batch 4096, s/step: 1 worker {s1:.3f}, 2 workers {s2:.3f} "
           f"(speed-up {s1 / s2:.2f}x)")
-    print(f"per-round overhead (2 blocks of 64 rows, 2 workers): "
-          f"{np.median(overhead) * 1000:.1f} ms (fastest {min(overhead) * 1000:.1f} ms)")
+    print(f"per-round overhead (2 blocks of 1 row, 2 workers): "
+          f"{np.median(overhead) * 1000:.1f} ms (fastest {min(overhead) * 1000:.1f} ms); "
+          f"dask's own round trip with the same payload {np.median(floor) * 1000:.1f} ms")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
