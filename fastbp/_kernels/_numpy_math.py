@@ -159,10 +159,15 @@ def dropout_keep(seed, epoch, step, layer, rows, width, keep):
     network's inputs) for ``rows`` rows of ``width`` units, in step ``step``
     of epoch ``epoch`` (both counted from 0) of a fit with dropout seed
     ``seed``: unit j of batch row r is kept when the top 32 bits of
-    hash(layer key, r * width + j) fall below keep * 2^32."""
+    hash(layer key, r * width + j) fall below keep * 2^32.  ``rows``: a count
+    (the batch's rows 0, 1, ...) or an array of the rows' positions in their
+    batch (fastbp.dask's share of a shuffled batch)."""
+    positions = np.arange(rows) if np.ndim(rows) == 0 else np.asarray(rows)
+    units = (positions.astype(np.uint64)[:, None] * np.uint64(width)
+             + np.arange(width, dtype=np.uint64))
     key = _next_key(_next_key(_next_key(_next_key(0, seed), epoch), step), layer)
-    draws = _next_key(key, np.arange(rows * width, dtype=np.uint64)) >> np.uint64(32)
-    return (draws < np.uint64(int(keep * 4294967296.0))).reshape(rows, width)
+    draws = _next_key(key, units) >> np.uint64(32)
+    return draws < np.uint64(int(keep * 4294967296.0))
 
 
 def forward(weights, biases, activations, X, unit_params=None, masks=None):

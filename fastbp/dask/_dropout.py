@@ -10,7 +10,7 @@ rows' positions: the same gradient as ``fit`` to rounding, at NumPy's speed.
 """
 import numpy as np
 
-from fastbp._kernels._numpy_math import _next_key, backprop
+from fastbp._kernels._numpy_math import backprop, dropout_keep
 
 CHUNK = 4096  # rows per pass: bounds the masks' and activations' memory
 
@@ -27,17 +27,10 @@ class StepMasks:
         """The masks of the batch rows at ``positions``, as
         :func:`fastbp._kernels._numpy_math.forward` takes them: per weight
         layer (input ``widths``), None or (kept, keep probability)."""
-        step_key = _next_key(_next_key(_next_key(0, self.seed), self.epoch), self.step)
-        masks = []
-        for layer, (keep, width) in enumerate(zip(self.keep, widths)):
-            if keep == 1:
-                masks.append(None)
-                continue
-            units = positions.astype(np.uint64)[:, None] * np.uint64(width) + np.arange(
-                width, dtype=np.uint64)
-            draws = _next_key(_next_key(step_key, layer), units) >> np.uint64(32)
-            masks.append((draws < np.uint64(int(keep * 4294967296.0)), keep))
-        return masks
+        return [None if keep == 1 else
+                (dropout_keep(self.seed, self.epoch, self.step, layer, positions, width, keep),
+                 keep)
+                for layer, (keep, width) in enumerate(zip(self.keep, widths))]
 
 
 def gradient_sums(net, params, X, Y, w, step, positions):
