@@ -40,6 +40,17 @@ def pytest_sessionstart(session):  # noqa: ARG001 - pytest's hook signature
                     + "\n  ".join(broken), returncode=1)
 
 
+@pytest.fixture(scope="module")
+def client():
+    """A dask client of two local worker processes of one thread each, as on a
+    real cluster (every argument pickled); one cluster per test module."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
 @pytest.fixture(params=["float64", "float32"])
 def dtype(request):
     return np.dtype(request.param)

@@ -13,14 +13,6 @@ da = pytest.importorskip("dask.array")
 fbd = pytest.importorskip("fastbp.dask")
 
 
-@pytest.fixture(scope="module")
-def client():
-    # two worker processes, as on a real cluster (every argument pickled)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster) as c:
-        yield c
-
 
 def _data(n=230, seed=0):
     rng = np.random.default_rng(seed)

@@ -13,13 +13,6 @@ da = pytest.importorskip("dask.array")
 wrappers = pytest.importorskip("dask_ml.wrappers")
 
 
-@pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster) as c:
-        yield c
-
 
 def _data(n=300, seed=0):
     rng = np.random.default_rng(seed)

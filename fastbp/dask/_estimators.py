@@ -69,19 +69,12 @@ class _DaskMLP:
         left off with ``warm_start=True``.  The validation set, which early
         stopping needs, is brought into memory."""
         with self._transaction():
-            return self._fit_dask(X, y, sample_weight, False,
-                                  tuple(map(_computed, (X_val, y_val, sample_weight_val))))
+            return self._fit(X, y, sample_weight, False,
+                             tuple(map(_computed, (X_val, y_val, sample_weight_val))))
 
-    def _partial_fit(self, X, y, sample_weight):
-        """partial_fit's work (BaseMLP's hook): one epoch over dask X, y."""
-        if not self._stochastic:
-            raise AttributeError(
-                f"partial_fit is only available for stochastic solvers; solver={self.solver!r}")
-        with self._transaction():
-            return self._fit_dask(X, y, sample_weight, True, (None, None, None))
-
-    def _fit_dask(self, X, y, sample_weight, incremental, validation):
-        """BaseMLP._fit on dask collections (``incremental``: partial_fit)."""
+    def _fit(self, X, y, sample_weight, incremental, validation):
+        """BaseMLP._fit on dask collections (``incremental``: partial_fit, whose
+        checks and transaction BaseMLP._partial_fit makes)."""
         hidden = check_params(self)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
