@@ -88,8 +88,9 @@ class Blocks:
         keep = [i for i, rows in enumerate(chunks) if rows > 0]  # (check_X refuses no rows)
         self._blocks = [prepare(net, *(p[i] for p in parts)) for i in keep]
         self.client, self.template, self.persist = client, net, persist
-        # the network travels once per worker, not with every task
-        self.shared = client.scatter(net, broadcast=True, hash=False)
+        # the network travels once per worker, not with every task (a task's
+        # result, not scattered data, so that losing a worker cannot lose it)
+        self.shared = client.submit(_tasks.network, net, pure=False)
         # persisted blocks are dealt out to the workers in turn (left to
         # itself, the scheduler may put them all on one worker); their
         # tasks follow them

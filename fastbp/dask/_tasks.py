@@ -18,6 +18,13 @@ from fastbp._buffers import rows_per_pass
 from fastbp._runner import Runner, train
 
 
+def network(net):
+    """The network every task of a fit reads, as a task's result: a worker lost
+    with the only copy has it computed again from the graph (scattered data
+    would be lost for good, and the fit with it)."""
+    return net
+
+
 def npy_header(f):
     """(shape, Fortran order, dtype) from the header of the open .npy file
     ``f``, which is left at the data; None for a header of version 3
