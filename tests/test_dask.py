@@ -13,7 +13,6 @@ da = pytest.importorskip("dask.array")
 fbd = pytest.importorskip("fastbp.dask")
 
 
-
 def _data(n=230, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 4))

@@ -13,7 +13,6 @@ da = pytest.importorskip("dask.array")
 wrappers = pytest.importorskip("dask_ml.wrappers")
 
 
-
 def _data(n=300, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 5))
