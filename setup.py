@@ -68,7 +68,8 @@ def kernels(package, source_dir, extra_args=()):
             f"{package}.{name}",
             [os.path.join(source_dir, f"{name}.pyx")],
             extra_compile_args=(compile_args + list(extra_args)
-                                + (["-fno-tree-vectorize"] if name in SCALAR_KERNELS else [])
+                                + (["-fno-tree-vectorize", "-DFASTBP_SCALAR_LOOPS"]
+                                   if name in SCALAR_KERNELS else [])
                                 + (["-fopenmp"] if name in OPENMP_KERNELS else [])),
             extra_link_args=link_args + (["-fopenmp"] if name in OPENMP_KERNELS else []),
             # link libm explicitly: unlinked, exp/log bind at run time to

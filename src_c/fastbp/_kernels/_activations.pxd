@@ -218,9 +218,10 @@ cdef inline void add_bias_activate(int act, double param, floating* z, const flo
             for j in range(1, cols):
                 if row[j] > top:
                     top = row[j]
-            total = 0
             for j in range(cols):
                 row[j] = _exp(row[j] - top)
+            total = 0  # apart: a sum in order does not vectorize, the exp does
+            for j in range(cols):
                 total += row[j]
             total = 1 / total
             for j in range(cols):

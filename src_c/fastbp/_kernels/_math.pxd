@@ -1,16 +1,16 @@
 # Scalar math over the fused float type: one home for the float/double
-# switch, so every kernel calls _exp and gets expf for float32, exp for float64.
+# switch, so every kernel calls _log and gets logf for float32, log for float64.
+# exp is fastbp's own (_exp.pxd), in double for both (rounded to float, within
+# a hair of half a float ulp).
 
 from cython cimport floating
+from ._exp cimport exp_double
 from libc.math cimport (
-    erf, erff, exp, expf, expm1, expm1f, log, log1p, log1pf, logf, sqrt, sqrtf, tanh, tanhf)
+    erf, erff, expm1, expm1f, log, log1p, log1pf, logf, sqrt, sqrtf, tanh, tanhf)
 
 
 cdef inline floating _exp(floating x) noexcept nogil:
-    if floating is float:
-        return expf(x)
-    else:
-        return exp(x)
+    return <floating>exp_double(x)
 
 
 cdef inline floating _log(floating x) noexcept nogil:
