@@ -372,3 +372,20 @@ def test_bad_inputs_are_refused_with_clear_errors():
     regression = make_net([3, 2, 2], "relu", "identity", "squared")
     with pytest.raises(ValueError, match="1-D targets are read as labels only"):
         regression.loss(X, np.ones(4))
+
+
+# --- the direct products (rows too small for BLAS) ---------------------------
+@pytest.mark.parametrize("n_in, n_out", [(1, 32), (5, 31), (7, 33), (64, 32), (70, 64),
+                                         (3, 70), (33, 100)])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_one_row_sums_every_output_left_to_right_from_zero(n_in, n_out, dtype):
+    """Around and across the blocks of columns kept in registers: each output
+    is ((0 + x_0 W_0j) + x_1 W_1j) + ..., then + b_j, rounded at every step."""
+    if fb._kernels.active().NAME == "numpy":
+        pytest.skip("NumPy's matmul sums in an order of its own")
+    net = fb.MLP([n_in, n_out], output="identity", dtype=dtype, seed=3)
+    x = np.random.default_rng(4).standard_normal((1, n_in)).astype(dtype)
+    s = np.zeros(n_out, dtype)
+    for p in range(n_in):
+        s = s + x[0, p] * net.weights[0][p]
+    np.testing.assert_array_equal(net.forward(x)[0], s + net.biases[0])
