@@ -1,7 +1,7 @@
-"""Print the table of fastbp's exp (src_c/fastbp/_kernels/_exp.pxd): 2^(j/128)
-for j = 0..127 as the nearest double (hi) and what is left relative to it
-(tail = (2^(j/128) - hi) / hi, nearest double), the two parts of ln(2)/128
-the argument reduction uses, and 128/ln(2).
+"""Print the table of fastbp's exp (src_c/fastbp/_kernels/_exp.pxd): 2^(j/N)
+for j = 0..N-1 (N = 512) as the nearest double (hi) and what is left relative
+to it (tail = (2^(j/N) - hi) / hi, nearest double), the two parts of ln(2)/N
+the argument reduction uses, and N/ln(2).
 
     python tools/exp_table.py
 
@@ -12,9 +12,9 @@ from decimal import Decimal, getcontext
 from fractions import Fraction
 from math import floor, log2
 
-N = 128
+N = 512
 PER_LINE = 3
-HI_BITS = 34  # ln2/128 to 34 significant bits: k * hi is exact for |k| < 2^19
+HI_BITS = 32  # ln2/N to 32 significant bits: k * hi is exact for |k| < 2^21
 
 
 def nearest_double_and_tail(x):
@@ -34,11 +34,12 @@ def table():
 
 def c_source():
     powers, step_hi, step_lo, inv = table()
-    lines = [f"static const double fastbp_ln2_128_hi = {step_hi.hex()};",
-             f"static const double fastbp_ln2_128_lo = {step_lo.hex()};",
-             f"static const double fastbp_128_ln2 = {inv.hex()};"]
+    lines = [f"#define FASTBP_EXP_N {N}",
+             f"static const double fastbp_exp_step_hi = {step_hi.hex()};  /* ln(2)/N */",
+             f"static const double fastbp_exp_step_lo = {step_lo.hex()};",
+             f"static const double fastbp_exp_per_step = {inv.hex()};  /* N/ln(2) */"]
     for name, part in (("hi", 0), ("tail", 1)):
-        lines.append(f"static const double fastbp_exp2_{name}[{N}] = {{")
+        lines.append(f"static const double fastbp_exp2_{name}[FASTBP_EXP_N] = {{")
         for i in range(0, N, PER_LINE):
             lines.append("    " + ", ".join(p[part].hex() for p in powers[i:i + PER_LINE]) + ",")
         lines.append("};")
