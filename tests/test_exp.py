@@ -39,8 +39,8 @@ def shapes(variant):
     for shape, module in (("lanes", "_network"), ("scalar", "_train")):
         mod = importlib.import_module(f"{PACKAGES[variant]}.{module}")
 
-        def run(x, mod=mod):
-            x = np.ascontiguousarray(x, dtype=np.float64)
+        def run(x, dtype=np.float64, mod=mod):
+            x = np.ascontiguousarray(x, dtype=dtype)
             y = np.empty_like(x)
             mod.exp_values(x, y)
             return y
@@ -101,13 +101,47 @@ def test_exp_of_special_values(variant, shape):
     assert y[13] == 1 and y[14] == 1
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63,
+                    reason="needs an 80-bit long double for the reference")
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("shape", ["lanes", "scalar"])
+def test_float_exp_is_within_half_a_float_ulp_and_a_hair(variant, shape):
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-103.9, 88.7, 200_000), rng.uniform(-10, 10, 200_000),
+                        rng.uniform(-1e-3, 1e-3, 50_000)]).astype(np.float32)
+    y = shapes(variant)[shape](x, np.float32)
+    ref = np.exp(x.astype(np.longdouble))
+    tiny = np.finfo(np.float32).tiny
+    normal = ref >= tiny
+    _, e = np.frexp(ref[normal])
+    err = np.abs(y[normal].astype(np.longdouble) - ref[normal]) / np.ldexp(np.longdouble(1), e - 24)
+    assert err.max() <= 0.501
+    assert np.mean(y[normal] == ref[normal].astype(np.float32)) > 0.999  # 0.99981 measured
+    assert np.all(np.abs(y[~normal] - ref[~normal].astype(np.float32)) <= 2.0 ** -149)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("shape", ["lanes", "scalar"])
+def test_float_exp_of_special_values(variant, shape):
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 88.72, 88.73, 89.5, 3e38, -3e38, -103.3,
+                  -104.5], np.float32)
+    y = shapes(variant)[shape](x, np.float32)
+    assert y[0] == 1 and y[1] == 1 and y[2] == np.inf and y[3] == 0 and np.isnan(y[4])
+    assert np.isfinite(y[5]) and np.all(y[6:9] == np.inf) and y[9] == 0
+    assert y[10] == np.float32(1.4e-45) and y[11] == 0  # the smallest subnormal, then 0
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_both_shapes_and_every_variant_give_the_same_bits(variant):
     x = np.concatenate([samples(seed=1), np.random.default_rng(2).uniform(-800, 800, 100_000)])
+    xf = np.concatenate([x[np.abs(x) < 120], np.linspace(-110, 95, 100_001)]).astype(np.float32)
     reference = shapes("baseline")["lanes"](x)
+    reference_f = shapes("baseline")["lanes"](xf, np.float32)
     for shape, exp in shapes(variant).items():
         np.testing.assert_array_equal(exp(x).view(np.uint64), reference.view(np.uint64),
                                       err_msg=f"{variant} {shape}")
+        np.testing.assert_array_equal(exp(xf, np.float32).view(np.uint32),
+                                      reference_f.view(np.uint32), err_msg=f"{variant} {shape}")
 
 
 def test_exp_values_refuses_arrays_of_different_lengths():

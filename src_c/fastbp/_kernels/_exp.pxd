@@ -27,6 +27,7 @@ cdef extern from *:
     """
     #include <stdint.h>
     #include <string.h>
+    #include <math.h>
     #define FASTBP_EXP_N 512
     static const double fastbp_exp_step_hi = 0x1.62e42ff000000p-10;  /* ln(2)/N */
     static const double fastbp_exp_step_lo = -0x1.718432a1b0e26p-44;
@@ -381,25 +382,30 @@ cdef extern from *:
     #define FASTBP_EXP_SHIFT 0x4338000000000000ull  /* the bits of 1.5 * 2^52 */
     #define FASTBP_EXP_K_EDGE 516000  /* |x| < 698.6: s and the result are normal */
 
-    /* p, k, and s's bits before the correction at the ends: bits(hi) + (e << 52) */
-    static inline double fastbp_exp_reduced(double x, int64_t *k, uint64_t *sbits) {
+    /* r, j, k and s's bits before the correction at the ends: bits(hi) + (e << 52) */
+    static inline double fastbp_exp_reduce(double x, uint64_t *j, int64_t *k, uint64_t *sbits) {
         const double shift = 0x1.8p52;
-        double z = x * fastbp_exp_per_step, shifted = z + shift, kd, r, r2, hi;
-        uint64_t kb, j;
+        double z = x * fastbp_exp_per_step, shifted = z + shift, kd, r, hi;
+        uint64_t kb;
     #ifdef __SSE4_1__
         kd = __builtin_rint(z);  /* the same integer, one rounding instruction sooner */
     #else
         kd = shifted - shift;
     #endif
         memcpy(&kb, &shifted, 8);
-        j = kb & (FASTBP_EXP_N - 1);
+        *j = kb & (FASTBP_EXP_N - 1);
         *k = (int64_t)(kb - FASTBP_EXP_SHIFT);
-        hi = fastbp_exp2_hi[j];  /* a load of a double, then its bits: gcc */
-        memcpy(sbits, &hi, 8);   /* sees that it aliases no stored array */
-        *sbits += (kb - FASTBP_EXP_SHIFT - j) << 43;  /* (k - j) / N << 52 */
+        hi = fastbp_exp2_hi[*j];  /* a load of a double, then its bits: gcc */
+        memcpy(sbits, &hi, 8);    /* sees that it aliases no stored array */
+        *sbits += (kb - FASTBP_EXP_SHIFT - *j) << 43;  /* (k - j) / N << 52 */
         r = x - kd * fastbp_exp_step_hi;
-        r = r - kd * fastbp_exp_step_lo;
-        r2 = r * r;
+        return r - kd * fastbp_exp_step_lo;
+    }
+
+    /* p, k, and s's bits (see fastbp_exp_reduce) */
+    static inline double fastbp_exp_reduced(double x, int64_t *k, uint64_t *sbits) {
+        uint64_t j;
+        double r = fastbp_exp_reduce(x, &j, k, sbits), r2 = r * r;
         return ((r + fastbp_exp2_tail[j]) + r2 * 0.5)
                + (r2 * r) * (0x1.5555555555555p-3 + r * 0x1.5555555555555p-5);
     }
@@ -441,5 +447,43 @@ cdef extern from *:
     #else
     #define fastbp_exp fastbp_exp_lanes
     #endif
+
+    /* float: the same reduction in double, a shorter polynomial (float needs
+       2^-25: p = (r + tail) + r^2/2, whose next term is below 2^-34), and no
+       scaling in two steps: for -104 <= x <= 89 the double result is normal,
+       and its rounding to float overflows to inf or goes subnormal once.
+       Beyond those ends, inf or 0. */
+    static inline float fastbp_expf_lanes(float x) {
+        uint64_t sb, j;
+        uint32_t tb;
+        uint32_t over = -(uint32_t)(x > 89.0f), under = -(uint32_t)(x < -104.0f);
+        int64_t k;
+        double r = fastbp_exp_reduce((double)x, &j, &k, &sb), p, s;
+        float t;
+        p = (r + fastbp_exp2_tail[j]) + (r * r) * 0.5;
+        memcpy(&s, &sb, 8);
+        t = (float)(s + s * p);
+        memcpy(&tb, &t, 4);
+        tb = (tb & ~(over | under)) | (over & 0x7f800000u);
+        memcpy(&t, &tb, 4);
+        return t;
+    }
+
+    #if defined(FASTBP_SCALAR_LOOPS) || !defined(__AVX2__)
+    static inline float fastbp_expf(float x) {
+        uint64_t sb, j;
+        int64_t k;
+        double r, p, s;
+        if (__builtin_expect(x > 89.0f || x < -104.0f, 0))
+            return x > 0 ? __builtin_inff() : 0.0f;
+        r = fastbp_exp_reduce((double)x, &j, &k, &sb);
+        p = (r + fastbp_exp2_tail[j]) + (r * r) * 0.5;
+        memcpy(&s, &sb, 8);
+        return (float)(s + s * p);
+    }
+    #else
+    #define fastbp_expf fastbp_expf_lanes
+    #endif
     """
     double exp_double "fastbp_exp"(double x) noexcept nogil
+    float exp_float "fastbp_expf"(float x) noexcept nogil

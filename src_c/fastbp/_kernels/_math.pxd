@@ -1,16 +1,18 @@
 # Scalar math over the fused float type: one home for the float/double
 # switch, so every kernel calls _log and gets logf for float32, log for float64.
-# exp is fastbp's own (_exp.pxd), in double for both (rounded to float, within
-# a hair of half a float ulp).
+# exp is fastbp's own (_exp.pxd).
 
 from cython cimport floating
-from ._exp cimport exp_double
+from ._exp cimport exp_double, exp_float
 from libc.math cimport (
     erf, erff, expm1, expm1f, log, log1p, log1pf, logf, sqrt, sqrtf, tanh, tanhf)
 
 
 cdef inline floating _exp(floating x) noexcept nogil:
-    return <floating>exp_double(x)
+    if floating is float:
+        return exp_float(x)
+    else:
+        return exp_double(x)
 
 
 cdef inline floating _log(floating x) noexcept nogil:
