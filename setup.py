@@ -99,9 +99,9 @@ def variant_sources(variant):
     for package_dir in (os.path.join(root, "fastbp"), os.path.join(root, "fastbp", "_kernels")):
         open(os.path.join(package_dir, "__init__.pxd"), "a").close()
     source = os.path.join("src_c", "fastbp", "_kernels")
-    names = {n for n in os.listdir(source) if n.endswith((".pyx", ".pxd"))}
+    names = {n for n in os.listdir(source) if n.endswith((".pyx", ".pxd", ".pxi"))}
     for name in os.listdir(target):
-        if name.endswith((".pyx", ".pxd")) and name not in names:
+        if name.endswith((".pyx", ".pxd", ".pxi")) and name not in names:
             os.remove(os.path.join(target, name))
     for name in names:
         if not same_file(os.path.join(source, name), os.path.join(target, name)):

@@ -35,7 +35,6 @@ from ._activations cimport (
 from cython.parallel cimport prange
 
 from ._blas cimport matmul, matmul_nt, matmul_tn_columns
-from ._exp cimport exp_double, exp_float
 from ._fpstate cimport flush_subnormals, restore_fp
 from ._loss cimport example_loss
 from ._random cimport keep_threshold, next_key
@@ -48,17 +47,7 @@ from ._activations import UNIT_PARAMS
 BATCH_PARTS = MAX_PARTS  # for Python: the parts a pass is split into
 
 
-def exp_values(const floating[::1] x, floating[::1] out):
-    """out[i] = exp(x[i]), by the exp this module's (vectorized) loops inline;
-    tests/test_exp.py checks it against a reference and _train's."""
-    cdef Py_ssize_t i
-    if out.shape[0] != x.shape[0]:
-        raise ValueError(f"out has {out.shape[0]} values, x {x.shape[0]}: expected as many")
-    for i in range(x.shape[0]):
-        if floating is float:
-            out[i] = exp_float(x[i])
-        else:
-            out[i] = exp_double(x[i])
+include "_exp_values.pxi"
 
 
 def splits(Py_ssize_t rows):

@@ -22,7 +22,6 @@ from libc.math cimport isfinite
 from libc.stdint cimport uint64_t
 
 from ._example cimport example_step
-from ._exp cimport exp_double, exp_float
 from ._fpstate cimport flush_subnormals, restore_fp
 from ._network cimport (
     Extras, Net, Topology, add_l1_gradient, add_l2_gradient, batch_gradient, scale_weights,
@@ -300,17 +299,7 @@ cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
     return 0
 
 
-def exp_values(const floating[::1] x, floating[::1] out):
-    """out[i] = exp(x[i]), by the exp this module's (scalar) loops inline;
-    tests/test_exp.py checks it against a reference and _network's."""
-    cdef Py_ssize_t i
-    if out.shape[0] != x.shape[0]:
-        raise ValueError(f"out has {out.shape[0]} values, x {x.shape[0]}: expected as many")
-    for i in range(x.shape[0]):
-        if floating is float:
-            out[i] = exp_float(x[i])
-        else:
-            out[i] = exp_double(x[i])
+include "_exp_values.pxi"
 
 
 def _check_options(double l1, double clip_norm, double clip_value, double weight_decay,
