@@ -146,12 +146,7 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=
     # buffer (fastbp._fit_cache), which a fit under way must not see change
     with net._exclusive("fit"):
         X, x_range = check_X_range(X, net.n_inputs, net.dtype)
-        cache = FitCache.of(net)
-        targets = cache.known_targets(Y, X.shape[0])  # the labels of the last fit again?
-        if targets is None:
-            targets = net._check_Y(Y, X.shape[0], out=cache.targets)
-            cache.made_targets(Y, targets)
-        Y = targets
+        Y = _targets(net, Y, X.shape[0])
         sample_weight = net._check_weights(sample_weight, X.shape[0])
         opt = get_optimizer(optimizer)
         epochs = check_int("epochs", epochs, 0)
@@ -169,18 +164,36 @@ def fit(net, X, Y, optimizer="sgd", epochs=1, batch_size=32, alpha=0.0, shuffle=
         seed = check_seed("seed", seed, random_state=True)
         if on_divergence not in ("raise", "stop"):
             raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
-        validate = None
-        if validation_data is not None:
-            try:
-                X_val, Y_val = validation_data
-            except (TypeError, ValueError):
-                raise TypeError("validation_data must be a pair (X_val, Y_val)") from None
-            X_val = net._check_X(X_val, "X_val")
-            Y_val = net._check_Y(Y_val, X_val.shape[0], "Y_val")
-
-            def validate():
-                return net._loss(X_val, Y_val, alpha, None, reg.l1)
+        validate = _validator(net, validation_data, alpha, reg.l1)
         callbacks = as_callbacks(callbacks) + _progress(verbose)
         runner = Runner(net, X, Y, opt, batch, alpha, shuffle, seed, sample_weight,
                         regularization=reg, x_range=x_range, n_threads=n_threads)
         return train(runner, epochs, callbacks, validate, on_divergence)
+
+
+def _targets(net, Y, n):
+    """Y checked (one-hot labels written into the network's cached buffer),
+    or the last fit's when the same labels come again."""
+    cache = FitCache.of(net)
+    targets = cache.known_targets(Y, n)
+    if targets is None:
+        targets = net._check_Y(Y, n, out=cache.targets)
+        cache.made_targets(Y, targets)
+    return targets
+
+
+def _validator(net, validation_data, alpha, l1):
+    """None, or a function giving the validation loss of (X_val, Y_val),
+    checked here, before any training."""
+    if validation_data is None:
+        return None
+    try:
+        X_val, Y_val = validation_data
+    except (TypeError, ValueError):
+        raise TypeError("validation_data must be a pair (X_val, Y_val)") from None
+    X_val = net._check_X(X_val, "X_val")
+    Y_val = net._check_Y(Y_val, X_val.shape[0], "Y_val")
+
+    def validate():
+        return net._loss(X_val, Y_val, alpha, None, l1)
+    return validate
