@@ -206,7 +206,7 @@ class Runner:
         updates = 0
         one_rate_per_part = self._plans.sparse and rates.shape[0] > 1
         threads = resolve(self.n_threads)
-        with blas_limited(threads, self.batch):
+        with blas_limited(self.batch):
             for first, plan, order in self._plans.parts(self, self.order):
                 # a part's rates start at the updates made so far (skipped batches use none)
                 lr = rates[updates: updates + 1] if one_rate_per_part else rates

@@ -11,18 +11,27 @@ cpdef enum Loss:
 
 
 # A pass of at least 2 PART_ROWS rows is computed in MAX_PARTS parts of rows
-# (forward, loss, errors) and then in blocks of columns of each layer's
-# weight gradient (two blocks for layers of at least 2 BLOCK_COLUMNS units):
-# work fixed by the pass alone, so that n_threads never changes a bit.  The
-# weight gradients sum over all the pass's rows at once: parts' gradients
-# added afterwards would halve their products' inner dimension (a W3 epoch
-# took 11% longer on one thread that way).  Blocks of 32 columns and more: the
-# digits' 100 hidden units in one block left one thread with 4 times the
-# other's share of the gradients (W2 on two threads: 1.17x -> 1.3x).
+# (forward, loss, errors), work fixed by the pass alone, so that n_threads
+# never changes a bit.  Its weight gradients come one of two ways, chosen by
+# the pass's size alone (``part_gradients``):
+# - each part's gradient over its own rows, the parts' added in part order
+#   afterwards, when the parameters are fewer than the pass's activations
+#   (the digits: 7,510 against 200 x 174): a thread then reads only the rows
+#   it computed.  Two CPUs on different dies of the host (a VM's vCPUs can
+#   move there for seconds: a cache line's round trip 340 ns instead of 65)
+#   made W2 on two threads 0.71x of one when the gradients read every row;
+# - else over all the pass's rows at once, in blocks of columns of each
+#   layer's dW (two for layers of at least 2 BLOCK_COLUMNS units): per-part
+#   gradients would halve their products' inner dimension and add a pass over
+#   the parameters (a W3 epoch took 11% longer on one thread that way).
+# The parameters are reduced and updated over ranges of RANGE values, each
+# thread always taking the same ranges (static schedule), so a range's
+# gradient, parameters and optimizer state stay in one core's cache.
 cdef enum:
     PART_ROWS = 64
     MAX_PARTS = 2
     BLOCK_COLUMNS = 32
+    RANGE = 4096
 
 
 cdef inline Py_ssize_t parts_of(Py_ssize_t rows) noexcept nogil:
@@ -41,6 +50,12 @@ cdef struct Net:
     # cap * unit_off[l]
     const Py_ssize_t* unit_off
     int loss
+
+
+cdef inline bint part_gradients(const Net* net, Py_ssize_t rows) noexcept nogil:
+    """Whether a split pass of ``rows`` rows sums its parts' gradients (see
+    above): fewer parameters than activation values, inputs included."""
+    return net.param_off[net.n_layers] <= rows * (net.sizes[0] + net.unit_off[net.n_layers])
 
 
 cdef struct Extras:
@@ -102,5 +117,6 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
                            const floating* X, const floating* Y,
                            const floating* W, const Py_ssize_t* order,
                            Py_ssize_t start, Py_ssize_t count, floating scale,
-                           floating* grads, floating* acts, floating* deltas,
-                           floating* gather, Py_ssize_t cap, int n_threads) noexcept nogil
+                           floating* grads, floating* part_grads, floating* acts,
+                           floating* deltas, floating* gather, Py_ssize_t cap,
+                           int n_threads) noexcept nogil

@@ -338,13 +338,13 @@ cdef double output_loss(const Net* net, const floating* out, const floating* t,
 cdef void layer_gradient(const Net* net, const Extras* ex, Py_ssize_t l, const floating* x,
                          Py_ssize_t rows, const floating* acts, const floating* deltas,
                          Py_ssize_t cap, floating* grads, bint accumulate, Py_ssize_t j0,
-                         Py_ssize_t j1) noexcept nogil:
+                         Py_ssize_t j1, Py_ssize_t first=0) noexcept nogil:
     """Columns j0..j1 of dW_l = A_{l-1}^T . D_l and of db_l (sums over the
-    rows in order) over the buffers' first ``rows`` rows: written, or added
-    with ``accumulate``."""
+    rows in order) over the buffers' rows first..first+rows: written, or
+    added with ``accumulate``."""
     cdef Py_ssize_t r, j, n_in = net.sizes[l], n_out = net.sizes[l + 1]
-    cdef const floating* a_in = layer_input(net, ex, l, x, acts, cap, 0)
-    cdef const floating* d = deltas + cap * net.unit_off[l]
+    cdef const floating* a_in = layer_input(net, ex, l, x, acts, cap, first)
+    cdef const floating* d = deltas + cap * net.unit_off[l] + first * n_out
     cdef floating* g = grads + net.param_off[l]
     cdef floating* gb = g + n_in * n_out
     cdef floating beta = 1 if accumulate else 0
@@ -455,10 +455,13 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
                            const floating* X, const floating* Y,
                            const floating* W, const Py_ssize_t* order,
                            Py_ssize_t start, Py_ssize_t count, floating scale,
-                           floating* grads, floating* acts, floating* deltas,
-                           floating* gather, Py_ssize_t cap, int n_threads) noexcept nogil:
+                           floating* grads, floating* part_grads, floating* acts,
+                           floating* deltas, floating* gather, Py_ssize_t cap,
+                           int n_threads) noexcept nogil:
     """Gradient of scale * (sum of the (weighted) losses of ``count``
     examples) into ``grads``; returns the sum of their (weighted) losses.
+    ``part_grads`` ((MAX_PARTS - 1) gradients' room, or NULL: never used)
+    holds the later parts' gradients of split passes that add them up.
 
     The examples are rows order[start:start+count] of X, Y and W (weights, or
     NULL), or rows start:start+count when ``order`` is NULL.  They run
@@ -493,8 +496,9 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
                     gather[cap * (n_in + n_out) + i] = W[order[start + done + i]]
                 w = gather + cap * (n_in + n_out)
         if parts_of(m) > 1:
-            loss += split_pass(net, ex, params, x, y, w, m, scale, grads, acts, deltas, cap,
-                               done, done > 0, n_threads)
+            loss += split_pass(net, ex, params, x, y, w, m, scale, grads,
+                               part_grads if part_gradients(net, m) else NULL, acts, deltas,
+                               cap, done, done > 0, n_threads)
         else:
             forward(net, ex, params, x, m, acts, cap, done, 0)
             loss += output_loss(net, acts + out_block, y, w, m, deltas + out_block, scale)
@@ -543,35 +547,84 @@ cdef void gradient_task(const Net* net, const Extras* ex, const floating* x, Py_
     restore_fp(fp)
 
 
+cdef double part_pass(const Net* net, const Extras* ex, const floating* params,
+                      const floating* x, const floating* y, const floating* w, Py_ssize_t m,
+                      Py_ssize_t k, floating scale, floating* grads, floating* part_grads,
+                      floating* acts, floating* deltas, Py_ssize_t cap, Py_ssize_t row0,
+                      bint accumulate) noexcept nogil:
+    """Part k of a split pass of m rows: its forward pass, loss and errors,
+    and with ``part_grads`` its own gradient over its rows lo..hi (part 0's
+    into ``grads``, written or added with ``accumulate``; part k's written
+    into the (k-1)-th gradient of ``part_grads``).  Returns its loss."""
+    cdef Py_ssize_t lo = k * m // MAX_PARTS, hi = (k + 1) * m // MAX_PARTS, l
+    cdef double loss = part_errors(net, ex, params, x, y, w, m, k, scale, acts, deltas, cap,
+                                   row0)
+    cdef unsigned int fp
+    if part_grads == NULL:
+        return loss
+    if k > 0:
+        grads, accumulate = part_grads + (k - 1) * net.param_off[net.n_layers], False
+    fp = flush_subnormals()
+    for l in range(net.n_layers):
+        layer_gradient(net, ex, l, x, hi - lo, acts, deltas, cap, grads, accumulate, 0,
+                       net.sizes[l + 1], lo)
+    restore_fp(fp)
+    return loss
+
+
+cdef void add_parts(floating* grads, const floating* part_grads, Py_ssize_t n,
+                    Py_ssize_t lo, Py_ssize_t count=RANGE) noexcept nogil:
+    """grads += each later part's gradient, in part order, over
+    [lo, lo + count) of [0, n)."""
+    cdef Py_ssize_t k, i, hi = min(n, lo + count)
+    cdef const floating* g
+    for k in range(MAX_PARTS - 1):
+        g = part_grads + k * n
+        for i in range(lo, hi):
+            grads[i] += g[i]
+
+
 cdef double split_pass(const Net* net, const Extras* ex, const floating* params,
                        const floating* x, const floating* y, const floating* w, Py_ssize_t m,
-                       floating scale, floating* grads, floating* acts, floating* deltas,
-                       Py_ssize_t cap, Py_ssize_t row0, bint accumulate,
+                       floating scale, floating* grads, floating* part_grads, floating* acts,
+                       floating* deltas, Py_ssize_t cap, Py_ssize_t row0, bint accumulate,
                        int n_threads) noexcept nogil:
-    """A pass of m >= 2 PART_ROWS rows in two phases whose work is fixed by
-    the pass alone, so any number of threads gives the same bits: the
+    """A pass of m >= 2 PART_ROWS rows whose work is fixed by the pass alone,
+    so any number of threads gives the same bits (see _network.pxd): the
     MAX_PARTS row parts' forward passes, losses and errors (each part's rows
-    of the buffers), then the weight gradients over all m rows, in tasks of
-    a block of columns of one layer.  Returns the loss (the parts' in order).
-    Threads take parts and tasks as they come free ("dynamic"): on a busy
-    machine a thread that waits for a core holds up less of the pass."""
+    of the buffers), then the weight gradients, either each part's over its
+    own rows (into ``grads``, then ``part_grads``) added up range by range
+    (``part_grads`` not NULL), or over all m rows in tasks of a block of
+    columns of one layer.  Returns the loss (the parts' in order).
+
+    Parts and ranges go to the threads in a fixed way (static schedule): a
+    part's rows and a range's values stay with the core that wrote them.
+    Column tasks go as threads come free: each reads every row anyway."""
     cdef double losses[MAX_PARTS]
     cdef double loss = 0
-    cdef Py_ssize_t k, t, tasks = 0
+    cdef Py_ssize_t k, t, tasks = 0, n_params = net.param_off[net.n_layers]
+    cdef Py_ssize_t ranges = (n_params + RANGE - 1) // RANGE
     for k in range(net.n_layers):
         tasks += column_blocks(net.sizes[k + 1])
     if n_threads > 1:
-        for k in prange(MAX_PARTS, num_threads=n_threads, schedule="dynamic"):
-            losses[k] = part_errors(net, ex, params, x, y, w, m, k, scale, acts, deltas, cap,
-                                    row0)
-        for t in prange(tasks, num_threads=n_threads, schedule="dynamic"):
-            gradient_task(net, ex, x, m, acts, deltas, cap, grads, accumulate, t)
+        for k in prange(MAX_PARTS, num_threads=n_threads, schedule="static"):
+            losses[k] = part_pass(net, ex, params, x, y, w, m, k, scale, grads, part_grads,
+                                  acts, deltas, cap, row0, accumulate)
+        if part_grads != NULL:
+            for t in prange(ranges, num_threads=n_threads, schedule="static"):
+                add_parts(grads, part_grads, n_params, t * RANGE)
+        else:
+            for t in prange(tasks, num_threads=n_threads, schedule="dynamic"):
+                gradient_task(net, ex, x, m, acts, deltas, cap, grads, accumulate, t)
     else:
         for k in range(MAX_PARTS):
-            losses[k] = part_errors(net, ex, params, x, y, w, m, k, scale, acts, deltas, cap,
-                                    row0)
-        for t in range(tasks):
-            gradient_task(net, ex, x, m, acts, deltas, cap, grads, accumulate, t)
+            losses[k] = part_pass(net, ex, params, x, y, w, m, k, scale, grads, part_grads,
+                                  acts, deltas, cap, row0, accumulate)
+        if part_grads != NULL:
+            add_parts(grads, part_grads, n_params, 0, n_params)
+        else:
+            for t in range(tasks):
+                gradient_task(net, ex, x, m, acts, deltas, cap, grads, accumulate, t)
     for k in range(MAX_PARTS):
         loss += losses[k]
     return loss
@@ -639,8 +692,8 @@ def gradient_dataset(Topology top, const floating[::1] params,
         raise ValueError("the sample weights sum to zero")
     with nogil:
         loss = batch_gradient(net, &top.base, &params[0], &X[0, 0], &Y[0, 0], w, NULL, 0, n,
-                              <floating>(1.0 / total_weight), &grads[0], &acts[0],
-                              &deltas[0], <floating*>NULL, cap, 1)
+                              <floating>(1.0 / total_weight), &grads[0], <floating*>NULL,
+                              &acts[0], &deltas[0], <floating*>NULL, cap, 1)
         if alpha != 0:
             sq = add_l2_gradient(net, &params[0], &grads[0], alpha)
     return loss, total_weight, sq

@@ -24,8 +24,8 @@ from libc.stdint cimport uint64_t
 from ._example cimport example_step
 from ._fpstate cimport flush_subnormals, restore_fp
 from ._network cimport (
-    Extras, Net, Topology, add_l1_gradient, add_l2_gradient, batch_gradient, scale_weights,
-    weight_sum)
+    MAX_PARTS, PART_ROWS, RANGE, Extras, Net, Topology, add_l1_gradient, add_l2_gradient,
+    batch_gradient, scale_weights, weight_sum)
 from ._optimizers cimport ADAM, all_finite, apply_update, clip_gradient, step_scalars
 from ._random cimport next_key
 
@@ -54,10 +54,6 @@ cpdef enum Status:
 cdef enum:
     PREFETCH_AHEAD = 8
 
-# The parameter updates run over ranges this long, on the epoch's threads.
-cdef enum:
-    RANGE = 4096
-
 
 cdef struct Plan:
     # The arrays, as untyped pointers: a cdef class cannot hold fused-type
@@ -65,6 +61,7 @@ cdef struct Plan:
     # these back to the dtype it was specialized for.
     void* params
     void* grads
+    void* part_grads      # split passes' later parts' gradients; NULL: batches never split
     void* s1
     void* s2
     const void* X
@@ -177,12 +174,13 @@ cdef void update_ranges(int rule, floating* params, const floating* grads, float
                         floating* s2, Py_ssize_t n, double lr, double eps, double h1,
                         double h2, int n_threads) noexcept nogil:
     """apply_update over [0, n), range by range on n_threads threads (every
-    rule is elementwise: the same bits as one call)."""
+    rule is elementwise: the same bits as one call), each thread taking the
+    same ranges as in split_pass's sum of the parts' gradients."""
     cdef Py_ssize_t r, ranges = (n + RANGE - 1) // RANGE
     if n_threads <= 1 or ranges == 1:
         apply_update(rule, params, grads, s1, s2, n, lr, eps, h1, h2)
         return
-    for r in prange(ranges, num_threads=n_threads, schedule="dynamic"):
+    for r in prange(ranges, num_threads=n_threads, schedule="static"):
         update_range(rule, params, grads, s1, s2, n, r * RANGE, lr, eps, h1, h2)
 
 
@@ -214,6 +212,7 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
     cdef floating* acts = <floating*>p.acts
     cdef floating* deltas = <floating*>p.deltas
     cdef floating* gather = <floating*>p.gather
+    cdef floating* part_grads = <floating*>p.part_grads
     cdef Py_ssize_t n = p.n, batch_size = p.batch_size, cap = p.cap, n_params = p.n_params
     cdef Py_ssize_t check_every = p.check_every, n_steps = (n + batch_size - 1) // batch_size
     cdef int rule = p.rule
@@ -236,8 +235,8 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
         if dropout:
             ex.key = step_key(p.seed, epoch, first_step + s)
         loss = batch_gradient(net, &ex, params, X, Y, w, order, start, count,
-                              <floating>(1.0 / wsum), grads, acts, deltas, gather, cap,
-                              p.n_threads)
+                              <floating>(1.0 / wsum), grads, part_grads, acts, deltas, gather,
+                              cap, p.n_threads)
         a_b = alpha / wsum if per_weight else alpha
         l1_b = l1 / wsum if per_weight else l1
         sq = add_l2_gradient(net, params, grads, a_b) if alpha != 0 else 0
@@ -277,7 +276,8 @@ cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
                   floating[::1] s1, floating[::1] s2,
                   const floating[:, ::1] X, const floating[:, ::1] Y,
                   const floating[::1] weights, floating[::1] acts,
-                  floating[::1] deltas, floating[::1] gather) except -1:
+                  floating[::1] deltas, floating[::1] gather,
+                  floating[::1] part_grads) except -1:
     """Check the state vectors and the gather buffer against the plan's rule
     and sizes, and point the plan at the arrays."""
     cdef Py_ssize_t needed = state_vectors(p.rule)
@@ -285,6 +285,7 @@ cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
         if k < needed and s.shape[0] != p.n_params:
             raise ValueError(f"s{k + 1} has {s.shape[0]} entries, expected {p.n_params}")
     p.params, p.grads = &params[0], &grads[0]
+    p.part_grads = &part_grads[0] if part_grads.shape[0] > 0 else NULL
     p.s1 = &s1[0] if needed >= 1 else NULL
     p.s2 = &s2[0] if needed >= 2 else NULL
     p.X, p.Y = &X[0, 0], &Y[0, 0]
@@ -403,12 +404,18 @@ cdef class EpochPlan:
         p.plain = (l1 == 0 and clip_norm == 0 and clip_value == 0 and weight_decay == 0
                    and not p.ex.used)
         self.single = np.dtype(params.dtype) == np.float32
+        # room for the later parts' gradients of passes split into parts
+        part_grads = np.empty((MAX_PARTS - 1) * p.n_params
+                              if min(batch_size, p.cap) >= MAX_PARTS * PART_ROWS else 0,
+                              dtype=params.dtype)
         if self.single:
-            point_at[float](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
+            point_at[float](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather,
+                            part_grads)
         else:
-            point_at[double](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
+            point_at[double](p, params, grads, s1, s2, X, Y, weights, acts, deltas, gather,
+                             part_grads)
         self.top = top
-        self.arrays = (params, grads, s1, s2, X, Y, weights, acts, deltas, gather)
+        self.arrays = (params, grads, s1, s2, X, Y, weights, acts, deltas, gather, part_grads)
         self.n_steps = (p.n + batch_size - 1) // batch_size
 
     def train_epoch(self, order, const double[::1] lr, Py_ssize_t t0, Py_ssize_t epoch=0,
