@@ -1,28 +1,36 @@
-"""Do two CPUs of this machine compute at full speed at the same time?
+"""Where does the host put this machine's first two CPUs?  Two probes.
 
-A virtual machine's two CPUs may be the two hardware threads (SMT siblings)
-of one physical core: each then runs at full speed alone but at about half
-speed while the other works, and the host may move them together or apart
-every few seconds.  Thread-scaling figures taken in such a spell measure the
-host, not the code.  This probe times the same arithmetic (square roots and
-multiplies of L1-sized arrays, which use the core's shared units) in one
-process pinned to the first CPU, alone and then with a twin pinned to the
-second CPU, and returns the rate together / the rate alone:
+A virtual machine's CPUs are threads of the host, which places and moves
+them, every few seconds at times; two placements change how two threads of
+one fit run, and neither shows inside the VM:
 
-    ~1.0  the two CPUs have a core each,
-    ~0.5  they share one core (two threads get one core's work done).
+- on two dies (CCDs) of the host's processor, a cache line written by one
+  CPU and read by the other takes a round trip of ~340 ns instead of ~65
+  (measured on a 2-vCPU AMD EPYC VM, in spells of seconds).  fastbp's
+  threads hand rows and gradients to each other every batch: W2 on two
+  threads ran 0.7x of one thread in such spells (``round_trip_ns``);
+- on the two hardware threads (SMT) of one core, two busy CPUs each run at
+  about half speed (``corun_ratio``: ~0.5 instead of ~1.0).
 
-    python benchmarks/cores.py [--seconds 30]     # a timeline, one probe per line
+Thread-scaling figures taken in either spell measure the host, not the
+code: benchmarks/rivals.py reports both probes beside its thread rows.
+
+    python benchmarks/cores.py [--seconds 30]     # a timeline, one line a second
 """
 import argparse
+import functools
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 SHARED_CORE_BELOW = 0.75  # co-run/solo rate under this: the CPUs share a core
+FAR_ABOVE_NS = 150        # a round trip longer than this: the CPUs are on two dies
 _WORKER = "--probe-worker"
 
 
@@ -62,11 +70,41 @@ def corun_ratio(seconds=0.2):
     return together / alone
 
 
-def describe(ratio):
-    if ratio is None:
-        return "one CPU only"
-    where = "share one core" if ratio < SHARED_CORE_BELOW else "have a core each"
-    return f"{ratio:.2f} (the two CPUs {where})"
+@functools.cache
+def _pingpong():
+    """benchmarks/pingpong.c built with the C compiler, or None without one."""
+    cc = shutil.which(os.environ.get("CC", "cc"))
+    if cc is None:
+        return None
+    exe = Path(tempfile.mkdtemp(prefix="fastbp-cores-")) / "pingpong"
+    src = Path(__file__).with_name("pingpong.c")
+    built = subprocess.run([cc, "-O2", "-pthread", str(src), "-o", str(exe)],
+                           capture_output=True)
+    return exe if built.returncode == 0 else None
+
+
+def round_trip_ns(seconds=0.05, windows=3):
+    """Median round trip of a cache line between the first two CPUs in ns, or
+    None with fewer than two CPUs or no C compiler."""
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    exe = _pingpong()
+    if len(cpus) < 2 or exe is None:
+        return None
+    out = subprocess.run([str(exe), str(cpus[0]), str(cpus[1]), str(seconds), str(windows)],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def describe(ratio=None, trip=None):
+    """Words for the probes' results (either may be None: not measured)."""
+    parts = []
+    if trip is not None:
+        where = "two dies" if trip > FAR_ABOVE_NS else "one die"
+        parts.append(f"round trip {trip:.0f} ns ({where})")
+    if ratio is not None:
+        where = "share one core" if ratio < SHARED_CORE_BELOW else "have a core each"
+        parts.append(f"together/alone {ratio:.2f} ({where})")
+    return ", ".join(parts) or "one CPU only"
 
 
 def main():
@@ -76,7 +114,7 @@ def main():
     end = time.monotonic() + args.seconds
     t0 = time.monotonic()
     while time.monotonic() < end:
-        print(f"{time.monotonic() - t0:6.1f} s  together/alone {describe(corun_ratio())}",
+        print(f"{time.monotonic() - t0:6.1f} s  {describe(corun_ratio(), round_trip_ns())}",
               flush=True)
 
 

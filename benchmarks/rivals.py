@@ -47,8 +47,11 @@ float32 is reported for information.
 Thread scaling (``--threads``): fastbp alone on W2 and W3 with
 ``fit(..., n_threads=1)`` and ``n_threads=2``, in a child process that is
 not pinned (BLAS still on one thread), median of interleaved repeats; it
-also says whether the two give bit-identical parameters.  Where
-``MLP.fit`` has no ``n_threads`` the section says so.
+also says whether the two give bit-identical parameters, and where the
+host had put the two CPUs before and after the row (benchmarks/cores.py: on
+two dies of the host's processor, or on one core's two hardware threads, two
+threads run slower, whatever the code).  Where ``MLP.fit`` has no
+``n_threads`` the section says so.
 """
 import os
 
@@ -72,6 +75,7 @@ import sys
 import time
 from pathlib import Path
 
+import cores
 import numpy as np
 import scipy
 from compare import rel_diff
@@ -276,13 +280,17 @@ def thread_scaling(workloads, dtypes, scale, repeats, min_time):
             X, Y, measured = workload_data(w, dtype)
             cs = [Contender(f"{k} thread{'s' * (k > 1)}", Fastbp(w, dtype, X, Y, n_threads=k))
                   for k in (1, 2)]
+            before = cores.round_trip_ns(), cores.corun_ratio()
             race(cs, repeats, min_time)
+            after = cores.round_trip_ns(), cores.corun_ratio()
             one, two = cs
             same = all(np.array_equal(a, b)
                        for a, b in zip(one.impl.weights(), two.impl.weights()))
             rows.append(dict(workload=name, dtype=dtype, measured=measured,
                              one=one.timing.median, two=two.timing.median,
-                             speedup=one.timing.median / two.timing.median, identical=same))
+                             speedup=one.timing.median / two.timing.median, identical=same,
+                             cpus=f"before: {cores.describe(*before[::-1])}; after: "
+                                  f"{cores.describe(*after[::-1])}"))
     return rows
 
 
@@ -361,10 +369,10 @@ def threads_table(result):
     if isinstance(result, str):
         return None, result
     headers = ("workload", "dtype", "measured on", "1 thread", "2 threads", "speedup",
-               "bit-identical", "target")
+               "bit-identical", "target", "the two CPUs (benchmarks/cores.py)")
     cells = [(r["workload"], r["dtype"], r["measured"], f"{fmt_time(r['one'])}/epoch",
               f"{fmt_time(r['two'])}/epoch", f"{r['speedup']:.2f}",
-              "yes" if r["identical"] else "**NO**", "≥ 1.7×, bit-identical")
+              "yes" if r["identical"] else "**NO**", "≥ 1.7×, bit-identical", r["cpus"])
              for r in result]
     return headers, cells
 
