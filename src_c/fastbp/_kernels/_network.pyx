@@ -430,12 +430,35 @@ cdef void scale_weights(const Net* net, floating* params, double factor) noexcep
             params[i] *= f
 
 
+cdef struct RowSource:
+    # Where a gathered pass's rows come from: rows[i] of the data set's X, Y
+    # and W (NULL: no weights); the (fused-type) arrays as untyped pointers.
+    const void* X
+    const void* Y
+    const void* W
+    const Py_ssize_t* rows
+
+
 cdef inline void _gather(const floating* src, Py_ssize_t width,
                          const Py_ssize_t* rows, Py_ssize_t count,
                          floating* dst) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(count):
         memcpy(dst + i * width, src + rows[i] * width, width * sizeof(floating))
+
+
+cdef void gather_rows(const RowSource* src, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t n_in,
+                      Py_ssize_t n_out, Py_ssize_t cap, floating* gather) noexcept nogil:
+    """Rows lo..hi of a pass into ``gather`` ([cap rows of X | cap rows of Y |
+    cap weights]), from src.rows[lo..hi] of the data set."""
+    cdef const floating* W = <const floating*>src.W
+    cdef Py_ssize_t i
+    _gather(<const floating*>src.X, n_in, src.rows + lo, hi - lo, gather + lo * n_in)
+    _gather(<const floating*>src.Y, n_out, src.rows + lo, hi - lo,
+            gather + cap * n_in + lo * n_out)
+    if W != NULL:
+        for i in range(lo, hi):
+            gather[cap * (n_in + n_out) + i] = W[src.rows[i]]
 
 
 cdef double weight_sum(const floating* W, const Py_ssize_t* order,
@@ -471,10 +494,11 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
     least 2 PART_ROWS rows runs split (``split_pass``) on ``n_threads``.
     """
     cdef Py_ssize_t n_in = net.sizes[0], n_out = net.sizes[net.n_layers]
-    cdef Py_ssize_t done = 0, m, first, i
+    cdef Py_ssize_t done = 0, m, first
     cdef const floating* x
     cdef const floating* y
     cdef const floating* w
+    cdef RowSource src
     cdef double loss = 0
     cdef Py_ssize_t out_block = cap * net.unit_off[net.n_layers - 1]
     while done < count:
@@ -483,20 +507,19 @@ cdef double batch_gradient(const Net* net, const Extras* ex, const floating* par
             first = start + done
         elif m == 1:
             first = order[start + done]
+        src.X, src.Y, src.W, src.rows = X, Y, W, NULL
         if order == NULL or m == 1:
             x, y = X + first * n_in, Y + first * n_out
             w = W + first if W != NULL else NULL
         else:
-            _gather(X, n_in, order + start + done, m, gather)
-            _gather(Y, n_out, order + start + done, m, gather + cap * n_in)
+            src.rows = order + start + done
             x, y = gather, gather + cap * n_in
-            w = NULL
-            if W != NULL:
-                for i in range(m):
-                    gather[cap * (n_in + n_out) + i] = W[order[start + done + i]]
-                w = gather + cap * (n_in + n_out)
+            w = gather + cap * (n_in + n_out) if W != NULL else NULL
+            if parts_of(m) == 1:
+                gather_rows(&src, 0, m, n_in, n_out, cap, gather)
         if parts_of(m) > 1:
-            loss += split_pass(net, ex, params, x, y, w, m, scale, grads,
+            # a split pass's parts gather their own rows (src.rows not NULL)
+            loss += split_pass(net, ex, params, x, y, w, &src, m, scale, grads,
                                part_grads if part_gradients(net, m) else NULL, acts, deltas,
                                cap, done, done > 0, n_threads)
         else:
@@ -548,18 +571,22 @@ cdef void gradient_task(const Net* net, const Extras* ex, const floating* x, Py_
 
 
 cdef double part_pass(const Net* net, const Extras* ex, const floating* params,
-                      const floating* x, const floating* y, const floating* w, Py_ssize_t m,
-                      Py_ssize_t k, floating scale, floating* grads, floating* part_grads,
-                      floating* acts, floating* deltas, Py_ssize_t cap, Py_ssize_t row0,
-                      bint accumulate) noexcept nogil:
-    """Part k of a split pass of m rows: its forward pass, loss and errors,
-    and with ``part_grads`` its own gradient over its rows lo..hi (part 0's
-    into ``grads``, written or added with ``accumulate``; part k's written
-    into the (k-1)-th gradient of ``part_grads``).  Returns its loss."""
+                      const floating* x, const floating* y, const floating* w,
+                      const RowSource* src, Py_ssize_t m, Py_ssize_t k, floating scale,
+                      floating* grads, floating* part_grads, floating* acts, floating* deltas,
+                      Py_ssize_t cap, Py_ssize_t row0, bint accumulate) noexcept nogil:
+    """Part k of a split pass of m rows: its rows lo..hi gathered (when
+    src.rows is not NULL: x, y and w then point into the gather buffer), its
+    forward pass, loss and errors, and with ``part_grads`` its own gradient
+    over its rows (part 0's into ``grads``, written or added with
+    ``accumulate``; part k's written into the (k-1)-th gradient of
+    ``part_grads``).  Returns its loss."""
     cdef Py_ssize_t lo = k * m // MAX_PARTS, hi = (k + 1) * m // MAX_PARTS, l
-    cdef double loss = part_errors(net, ex, params, x, y, w, m, k, scale, acts, deltas, cap,
-                                   row0)
+    cdef double loss
     cdef unsigned int fp
+    if src.rows != NULL:
+        gather_rows(src, lo, hi, net.sizes[0], net.sizes[net.n_layers], cap, <floating*>x)
+    loss = part_errors(net, ex, params, x, y, w, m, k, scale, acts, deltas, cap, row0)
     if part_grads == NULL:
         return loss
     if k > 0:
@@ -585,14 +612,15 @@ cdef void add_parts(floating* grads, const floating* part_grads, Py_ssize_t n,
 
 
 cdef double split_pass(const Net* net, const Extras* ex, const floating* params,
-                       const floating* x, const floating* y, const floating* w, Py_ssize_t m,
+                       const floating* x, const floating* y, const floating* w,
+                       const RowSource* src, Py_ssize_t m,
                        floating scale, floating* grads, floating* part_grads, floating* acts,
                        floating* deltas, Py_ssize_t cap, Py_ssize_t row0, bint accumulate,
                        int n_threads) noexcept nogil:
     """A pass of m >= 2 PART_ROWS rows whose work is fixed by the pass alone,
     so any number of threads gives the same bits (see _network.pxd): the
-    MAX_PARTS row parts' forward passes, losses and errors (each part's rows
-    of the buffers), then the weight gradients, either each part's over its
+    MAX_PARTS row parts' gathering (``src``), forward passes, losses and
+    errors (each part's rows of the buffers), then the weight gradients, either each part's over its
     own rows (into ``grads``, then ``part_grads``) added up range by range
     (``part_grads`` not NULL), or over all m rows in tasks of a block of
     columns of one layer.  Returns the loss (the parts' in order).
@@ -608,7 +636,7 @@ cdef double split_pass(const Net* net, const Extras* ex, const floating* params,
         tasks += column_blocks(net.sizes[k + 1])
     if n_threads > 1:
         for k in prange(MAX_PARTS, num_threads=n_threads, schedule="static"):
-            losses[k] = part_pass(net, ex, params, x, y, w, m, k, scale, grads, part_grads,
+            losses[k] = part_pass(net, ex, params, x, y, w, src, m, k, scale, grads, part_grads,
                                   acts, deltas, cap, row0, accumulate)
         if part_grads != NULL:
             for t in prange(ranges, num_threads=n_threads, schedule="static"):
@@ -618,7 +646,7 @@ cdef double split_pass(const Net* net, const Extras* ex, const floating* params,
                 gradient_task(net, ex, x, m, acts, deltas, cap, grads, accumulate, t)
     else:
         for k in range(MAX_PARTS):
-            losses[k] = part_pass(net, ex, params, x, y, w, m, k, scale, grads, part_grads,
+            losses[k] = part_pass(net, ex, params, x, y, w, src, m, k, scale, grads, part_grads,
                                   acts, deltas, cap, row0, accumulate)
         if part_grads != NULL:
             add_parts(grads, part_grads, n_params, 0, n_params)
