@@ -16,6 +16,13 @@ table shows the median over repeats per example (per-example workloads) or
 per epoch, and before / after (> 1: the second checkout is faster). Both
 checkouts' fits must end with the same parameters (same bits), unless
 ``--allow-different`` says the change is meant to alter results.
+
+``--threads N`` fits with ``n_threads=N`` in children that may use the first
+N CPUs (BLAS on one thread).  Where two CPUs sit changes what two threads
+can do (benchmarks/cores.py: a cache line's round trip between them, one die
+or two, can change every few seconds on a VM), so each repeat is bracketed
+by that probe and the table has a row per placement seen, its repeats
+counted (a repeat during which the CPUs moved counts for neither).
 """
 import argparse
 import json
@@ -25,10 +32,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cores
+
 CHILD = r"""
 import gc, json, sys, time
-root, name, dtype, fits, scale = sys.argv[1:6]
-fits = int(fits)
+root, name, dtype, fits, scale, threads = sys.argv[1:7]
+fits, threads = int(fits), int(threads)
 sys.path[:0] = [root, root + "/benchmarks"]
 import numpy as np
 import fastbp
@@ -42,19 +51,19 @@ for _ in range(fits):
     net = w.network(dtype)
     opt = w.optimizer.make()
     t0 = time.perf_counter()
-    net.fit(X, Y, optimizer=opt, epochs=1, batch_size=w.batch_size, shuffle=False)
+    net.fit(X, Y, optimizer=opt, epochs=1, batch_size=w.batch_size, shuffle=False,
+            n_threads=threads)
     best = min(best, time.perf_counter() - t0)
 per = X.shape[0] if w.batch_size == 1 else 1
 print(json.dumps({"seconds": best / per, "params": net.params.astype(float).tobytes().hex()}))
 """
 
 
-def run_child(root, name, dtype, fits, scale, cpu):
-    cmd = [sys.executable, "-c", CHILD, str(root), name, dtype, str(fits), scale]
-    if cpu is not None:
-        cmd = ["taskset", "-c", str(cpu)] + cmd
+def run_child(root, name, dtype, fits, scale, cpus, threads):
+    cmd = ["taskset", "-c", ",".join(map(str, cpus)), sys.executable, "-c", CHILD, str(root),
+           name, dtype, str(fits), scale, str(threads)]
     proc = subprocess.run(cmd, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": ""})
+                          env={**os.environ, "PYTHONPATH": "", "OPENBLAS_NUM_THREADS": "1"})
     if proc.returncode != 0:
         sys.exit(f"{root}: {name} {dtype} failed:\n{proc.stderr.strip()[-2000:]}")
     return json.loads(proc.stdout)
@@ -67,6 +76,15 @@ def fmt(seconds):
     return f"{seconds / 1e-9:.3g} ns"
 
 
+def placement(threads):
+    """Where the first two CPUs sit now ("one die", "two dies"), or "" when
+    not probed (one thread, or no C compiler for the probe)."""
+    trip = cores.round_trip_ns() if threads > 1 else None
+    if trip is None:
+        return ""
+    return "two dies" if trip > cores.FAR_ABOVE_NS else "one die"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("before", type=Path, help="a checkout built in place")
@@ -77,33 +95,48 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--fits", type=int, default=3, help="fits per child (the fastest counts)")
     ap.add_argument("--cpu", type=int, default=min(os.sched_getaffinity(0)),
-                    help="the CPU to pin the children to (default: the first allowed)")
+                    help="the CPU to pin one-thread children to (default: the first allowed)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="fit with n_threads=THREADS, on the first THREADS CPUs allowed")
     ap.add_argument("--quick", action="store_true",
                     help="the workloads at their --quick sizes (a smoke test)")
     ap.add_argument("--allow-different", action="store_true",
                     help="do not require both checkouts to end with the same parameters")
     args = ap.parse_args(argv)
     roots = [p.resolve() for p in (args.before, args.after)]
+    allowed = sorted(os.sched_getaffinity(0))
+    if not 1 <= args.threads <= len(allowed):
+        ap.error(f"--threads must be between 1 and the {len(allowed)} CPUs allowed")
+    cpus = [args.cpu] if args.threads == 1 else allowed[:args.threads]
     for root in roots:
         if not (root / "fastbp" / "__init__.py").is_file():
             ap.error(f"{root} is not a fastbp checkout")
-    print(f"before: {roots[0]}\nafter:  {roots[1]}\npinned to CPU {args.cpu}, "
-          f"median of {args.repeats} alternating repeats\n")
-    print("| workload | dtype | before | after | before / after | same bits |")
-    print("|---|---|---|---|---|---|")
+    print(f"before: {roots[0]}\nafter:  {roots[1]}\nn_threads={args.threads} on CPUs "
+          f"{','.join(map(str, cpus))}, median of {args.repeats} alternating repeats\n")
+    print("| workload | dtype | CPUs | before | after | before / after | same bits |")
+    print("|---|---|---|---|---|---|---|")
     for name in args.workloads.split(","):
         for dtype in args.dtypes.split(","):
-            times, params = ([], []), [None, None]
+            times, params = {}, [None, None]  # placement -> (before's, after's)
             for _ in range(args.repeats):
-                for i, root in enumerate(roots):
-                    out = run_child(root, name, dtype, args.fits,
-                                    "quick" if args.quick else "full", args.cpu)
-                    times[i].append(out["seconds"])
+                where = placement(args.threads)
+                pair = [run_child(root, name, dtype, args.fits,
+                                  "quick" if args.quick else "full", cpus, args.threads)
+                        for root in roots]
+                if placement(args.threads) != where:
+                    continue  # the host moved the CPUs meanwhile
+                for i, out in enumerate(pair):
+                    times.setdefault(where, ([], []))[i].append(out["seconds"])
                     params[i] = out["params"]
-            b, a = statistics.median(times[0]), statistics.median(times[1])
             same = params[0] == params[1]
-            print(f"| {name} | {dtype} | {fmt(b)} | {fmt(a)} | {b / a:.3f} | "
-                  f"{'yes' if same else 'no'} |", flush=True)
+            if not times:
+                print(f"| {name} | {dtype} | moved during every repeat | | | | |")
+            for where, (before, after) in sorted(times.items()):
+                b, a = statistics.median(before), statistics.median(after)
+                label = (f"{where} ({len(before)})" if where
+                         else "pinned" if args.threads == 1 else "not probed")
+                print(f"| {name} | {dtype} | {label} | {fmt(b)} | {fmt(a)} | {b / a:.3f} | "
+                      f"{'yes' if same else 'no'} |", flush=True)
             if not same and not args.allow_different:
                 sys.exit(f"{name} {dtype}: the two checkouts end with different parameters "
                          "(--allow-different if the change is meant to alter results)")
