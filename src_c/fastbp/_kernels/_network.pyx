@@ -620,10 +620,11 @@ cdef double split_pass(const Net* net, const Extras* ex, const floating* params,
     """A pass of m >= 2 PART_ROWS rows whose work is fixed by the pass alone,
     so any number of threads gives the same bits (see _network.pxd): the
     MAX_PARTS row parts' gathering (``src``), forward passes, losses and
-    errors (each part's rows of the buffers), then the weight gradients, either each part's over its
-    own rows (into ``grads``, then ``part_grads``) added up range by range
-    (``part_grads`` not NULL), or over all m rows in tasks of a block of
-    columns of one layer.  Returns the loss (the parts' in order).
+    errors (each part's rows of the buffers), then the weight gradients:
+    either each part's over its own rows (into ``grads``, then
+    ``part_grads``) added up range by range (``part_grads`` not NULL), or
+    over all m rows in tasks of a block of columns of one layer.  Returns the
+    loss (the parts' in order).
 
     Parts and ranges go to the threads in a fixed way (static schedule): a
     part's rows and a range's values stay with the core that wrote them.
