@@ -7,9 +7,8 @@ gradients in blocks of columns over all rows), and the parameter updates run
 over fixed ranges: the threads share out this work, fixed by the batch
 alone, so the result is the same bits for any number of threads.  The
 default is every core this process may run on, or ``FASTBP_NUM_THREADS``
-when set;
-:func:`set_num_threads` changes it for the process (or, as a context
-manager, for a block), ``fit(n_threads=...)`` for one fit.  On a machine
+when set; :func:`set_num_threads` changes it for the process (or, as a
+context manager, for a block), ``fit(n_threads=...)`` for one fit.  On a machine
 whose cores are busy with other jobs, one thread can be faster: a thread
 that waits for a core holds up the others at the end of every batch.
 
