@@ -76,15 +76,6 @@ def fmt(seconds):
     return f"{seconds / 1e-9:.3g} ns"
 
 
-def placement(threads):
-    """Where the first two CPUs sit now ("one die", "two dies"), or "" when
-    not probed (one thread, or no C compiler for the probe)."""
-    trip = cores.round_trip_ns() if threads > 1 else None
-    if trip is None:
-        return ""
-    return "two dies" if trip > cores.FAR_ABOVE_NS else "one die"
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("before", type=Path, help="a checkout built in place")
@@ -119,11 +110,11 @@ def main(argv=None):
         for dtype in args.dtypes.split(","):
             times, params = {}, [None, None]  # placement -> (before's, after's)
             for _ in range(args.repeats):
-                where = placement(args.threads)
+                where = cores.placement() if args.threads > 1 else ""
                 pair = [run_child(root, name, dtype, args.fits,
                                   "quick" if args.quick else "full", cpus, args.threads)
                         for root in roots]
-                if placement(args.threads) != where:
+                if args.threads > 1 and cores.placement() != where:
                     continue  # the host moved the CPUs meanwhile
                 for i, out in enumerate(pair):
                     times.setdefault(where, ([], []))[i].append(out["seconds"])

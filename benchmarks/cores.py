@@ -13,7 +13,8 @@ one fit run, and neither shows inside the VM:
   about half speed (``corun_ratio``: ~0.5 instead of ~1.0).
 
 Thread-scaling figures taken in either spell measure the host, not the
-code: benchmarks/rivals.py reports both probes beside its thread rows.
+code: benchmarks/rivals.py and benchmarks/ab.py --threads bracket each
+repeat with ``placement`` (the round trip) and report per placement.
 
     python benchmarks/cores.py [--seconds 30]     # a timeline, one line a second
 """
@@ -93,6 +94,15 @@ def round_trip_ns(seconds=0.05, windows=3):
     out = subprocess.run([str(exe), str(cpus[0]), str(cpus[1]), str(seconds), str(windows)],
                          capture_output=True, text=True, check=True)
     return float(out.stdout)
+
+
+def placement():
+    """Where the first two CPUs sit now: "one die", "two dies", or "" when
+    it cannot be probed (one CPU, no C compiler)."""
+    trip = round_trip_ns()
+    if trip is None:
+        return ""
+    return "two dies" if trip > FAR_ABOVE_NS else "one die"
 
 
 def describe(ratio=None, trip=None):

@@ -47,11 +47,12 @@ float32 is reported for information.
 Thread scaling (``--threads``): fastbp alone on W2 and W3 with
 ``fit(..., n_threads=1)`` and ``n_threads=2``, in a child process that is
 not pinned (BLAS still on one thread), median of interleaved repeats; it
-also says whether the two give bit-identical parameters, and where the
-host had put the two CPUs before and after the row (benchmarks/cores.py: on
-two dies of the host's processor, or on one core's two hardware threads, two
-threads run slower, whatever the code).  Where ``MLP.fit`` has no
-``n_threads`` the section says so.
+also says whether the two give bit-identical parameters.  Each repeat is
+bracketed by a probe of where the host has put the two CPUs (one die of its
+processor or two: benchmarks/cores.py; on two dies two threads run slower,
+whatever the code), and the speed-up is also given per placement, over the
+repeats during which it held.  Where ``MLP.fit`` has no ``n_threads`` the
+section says so.
 """
 import os
 
@@ -127,6 +128,7 @@ class Contender:
         self.first = None
         self.number = 1
         self.samples = []
+        self.places = []  # per sample, where the CPUs were (race's probe), None: they moved
 
     def once(self):
         self.impl.reset()
@@ -149,8 +151,11 @@ class Contender:
         return self.first - self.timing.median
 
 
-def race(contenders, repeats, min_time):
-    """Time the contenders side by side (see the module docstring)."""
+def race(contenders, repeats, min_time, probe=None):
+    """Time the contenders side by side (see the module docstring); with
+    ``probe`` (a function saying where the CPUs are), each repeat is
+    bracketed by it and its samples tagged with the answer (None when the
+    two answers differ)."""
     for c in contenders:
         c.first = c.once()  # compilation, if any, happens here
     for c in contenders:
@@ -160,8 +165,12 @@ def race(contenders, repeats, min_time):
     gc.disable()
     try:
         for _ in range(repeats):
+            where = probe() if probe else None
             for c in contenders:
                 c.samples.append(sum(c.once() for _ in range(c.number)) / c.number)
+            where = where if probe and probe() == where else None
+            for c in contenders:
+                c.places.append(where)
     finally:
         if enabled:
             gc.enable()
@@ -280,18 +289,27 @@ def thread_scaling(workloads, dtypes, scale, repeats, min_time):
             X, Y, measured = workload_data(w, dtype)
             cs = [Contender(f"{k} thread{'s' * (k > 1)}", Fastbp(w, dtype, X, Y, n_threads=k))
                   for k in (1, 2)]
-            before = cores.round_trip_ns(), cores.corun_ratio()
-            race(cs, repeats, min_time)
-            after = cores.round_trip_ns(), cores.corun_ratio()
+            race(cs, repeats, min_time, probe=cores.placement)
             one, two = cs
             same = all(np.array_equal(a, b)
                        for a, b in zip(one.impl.weights(), two.impl.weights()))
             rows.append(dict(workload=name, dtype=dtype, measured=measured,
                              one=one.timing.median, two=two.timing.median,
                              speedup=one.timing.median / two.timing.median, identical=same,
-                             cpus=f"before: {cores.describe(*before[::-1])}; after: "
-                                  f"{cores.describe(*after[::-1])}"))
+                             by_placement=by_placement(one, two)))
     return rows
+
+
+def by_placement(one, two):
+    """{where the CPUs were: {"speedup": median one / median two, "repeats"}}
+    over the repeats whose placement held (see race)."""
+    out = {}
+    for where in sorted({p for p in one.places if p}):
+        keep = [i for i, p in enumerate(one.places) if p == where]
+        out[where] = dict(repeats=len(keep),
+                          speedup=statistics.median(one.samples[i] for i in keep)
+                          / statistics.median(two.samples[i] for i in keep))
+    return out
 
 
 def run_thread_child(args):
@@ -369,10 +387,12 @@ def threads_table(result):
     if isinstance(result, str):
         return None, result
     headers = ("workload", "dtype", "measured on", "1 thread", "2 threads", "speedup",
-               "bit-identical", "target", "the two CPUs (benchmarks/cores.py)")
+               "bit-identical", "target", "by where the two CPUs were (benchmarks/cores.py)")
     cells = [(r["workload"], r["dtype"], r["measured"], f"{fmt_time(r['one'])}/epoch",
               f"{fmt_time(r['two'])}/epoch", f"{r['speedup']:.2f}",
-              "yes" if r["identical"] else "**NO**", "≥ 1.7×, bit-identical", r["cpus"])
+              "yes" if r["identical"] else "**NO**", "≥ 1.7×, bit-identical",
+              "; ".join(f"{where}: {v['speedup']:.2f} ({v['repeats']} repeats)"
+                        for where, v in r["by_placement"].items()) or "not probed")
              for r in result]
     return headers, cells
 

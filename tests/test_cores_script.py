@@ -33,6 +33,11 @@ def test_round_trip_is_a_plausible_time(cores):
     assert 5 < ns < 100_000
 
 
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+def test_placement_is_one_of_two_words(cores):
+    assert cores.placement() in ("one die", "two dies")
+
+
 def test_corun_ratio_is_a_plausible_ratio(cores):
     assert 0.2 < cores.corun_ratio(seconds=0.05) < 3
 

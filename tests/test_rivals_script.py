@@ -52,6 +52,11 @@ def test_quick_run_agrees_with_fastbp(tmp_path):
         assert {(r["workload"], r["dtype"]) for r in threads} == {
             ("W2", "float64"), ("W2", "float32"), ("W3", "float64"), ("W3", "float32")}
         assert all(r["identical"] and r["one"] > 0 and r["two"] > 0 for r in threads), threads
+        # the one repeat's speed-up under the CPU placement that held through it, if any
+        for r in threads:
+            assert set(r["by_placement"]) <= {"one die", "two dies"}, r
+            assert sum(v["repeats"] for v in r["by_placement"].values()) <= 1, r
+            assert all(v["speedup"] > 0 for v in r["by_placement"].values()), r
 
     text = md.read_text(encoding="utf-8")
     assert text.startswith("# fastbp against Numba and JAX")
