@@ -72,8 +72,11 @@ def _timed(fn):
 
 
 def kernel_epoch_us(net, X, Y, rounds):
-    """Median time of one epoch of the compiled loop on (X, Y), plan built once."""
-    from fastbp._runner import Runner  # (private: imported here, asv imports this module)
+    """Median time of one epoch of the compiled loop on (X, Y), plan built
+    once, on fit's threads with BLAS limited as fit limits it."""
+    # (private: imported here, asv imports this module)
+    from fastbp._runner import Runner
+    from fastbp._threads import blas_limited
 
     net = net.copy()
     opt = W2.optimizer.make()
@@ -81,7 +84,10 @@ def kernel_epoch_us(net, X, Y, rounds):
     runner = Runner(net, X, Y, opt, min(W2.batch_size, X.shape[0]))
     plan = runner.plan(X, Y, None, runner.batch, False)
     rates = opt.rates(runner.n_steps)
-    samples = [_timed(lambda: plan.train_epoch(None, rates, 0)) for _ in range(rounds)]
+    threads = fb.get_num_threads()
+    with blas_limited(runner.batch):
+        samples = [_timed(lambda: plan.train_epoch(None, rates, 0, n_threads=threads))
+                   for _ in range(rounds)]
     return _median_us(samples)
 
 

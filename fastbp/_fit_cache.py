@@ -9,11 +9,13 @@ them between fits:
 - the vectors sized by the network alone (gradient, snapshots), always;
 - the buffers of the last batch size, and fit's one-hot targets;
 - the last plan, while everything it was built from is the same: arrays
-  compared by identity, settings by value.  The cache holds the arrays of
-  the plan it compares against, so no other array can have the id of one of
-  them.  The kernels read the data at every epoch, so arrays changed in
-  place are used as they are now; and a plan keeps no state between epochs,
-  so a reused plan trains as a new one would, bit for bit.  Plans over more
+  compared by identity, settings by value; when only the training data
+  differ, for data of the same shapes (a partial_fit loop's batches), the
+  plan is pointed at the new data.  The cache holds the arrays of the plan
+  it compares against, so no other array can have the id of one of them.
+  The kernels read the data at every epoch, so arrays changed in place are
+  used as they are now; and a plan keeps no state between epochs, so a
+  reused plan trains as a new one would, bit for bit.  Plans over more
   than _KEEP_DATA_BYTES of data are not kept: keeping one keeps its arrays
   alive, and over that much data building it is a negligible part of an
   epoch.
@@ -69,6 +71,7 @@ class FitCache:
         self._buffers_key = self._buffers = None
         self._targets = self._labels = None  # fit's one-hot targets, and their labels
         self._plan_key = self._plan = self._held = None
+        self._data = self._data_shapes = None
 
     @classmethod
     def of(cls, net):
@@ -137,19 +140,26 @@ class FitCache:
             return None
         return self._targets if np.array_equal(labels, last) else None
 
-    def plan(self, arrays, settings, data_bytes, build):
+    def plan(self, arrays, data, settings, build):
         """The plan ``build()`` makes from ``arrays`` (every object it points
-        into or reads) and ``settings`` (the values it reads): the last one
-        when both are the same.  ``data_bytes``: the size of the training
-        data among the arrays, which keeping the plan keeps alive."""
+        into or reads but the data), the training ``data`` (X, Y, weights or
+        None) and ``settings`` (the values it reads): the last one when all
+        are the same, or when only the data changed, for data of the same
+        shapes (successive batches), the last one rebound to it."""
         key = (tuple(map(id, arrays)), settings)
-        if key == self._plan_key:
-            return self._plan
-        plan = build()
-        if data_bytes <= _KEEP_DATA_BYTES:
-            self._plan_key, self._plan, self._held = key, plan, arrays
+        shapes = tuple(None if a is None else a.shape for a in data)
+        if key == self._plan_key and shapes == self._data_shapes:
+            if all(a is b for a, b in zip(data, self._data)):
+                return self._plan
+            plan = self._plan
+            plan.rebind(*data)
         else:
-            self._plan_key = self._plan = self._held = None
+            plan = build()
+        if sum(0 if a is None else a.nbytes for a in data) <= _KEEP_DATA_BYTES:
+            self._plan_key, self._plan, self._held = key, plan, arrays
+            self._data, self._data_shapes = data, shapes
+        else:
+            self._plan_key = self._plan = self._held = self._data = self._data_shapes = None
         return plan
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from fastbp import _kernels
 from fastbp._buffers import dense_rows, rows_per_pass
+from fastbp._validation import extremes
 
 __all__ = ["OutputGuard"]
 
@@ -35,7 +36,7 @@ class OutputGuard:
         self.net, self.X, self.Y, self.w = net, X, Y, sample_weight
         if x_range is None:  # else (min, max) of X's entries, known from its validation
             data = X.data if hasattr(X, "tocsr") else X
-            x_range = (data.min(), data.max()) if data.size else (0.0, 0.0)
+            x_range = extremes(data) if data.size else (0.0, 0.0)
         self.x_max = float(max(abs(x_range[1]), abs(x_range[0])))
         self.limit = _LIMITS[net.dtype]
         self.exp_limit = math.log(self.limit)

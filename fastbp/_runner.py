@@ -177,8 +177,9 @@ class Runner:
             acts, deltas, gather = (np.empty(size, dtype=net.dtype) for size in sizes)
         # what the plan points into or reads, compared by identity when reused
         arrays = {"top": top, "params": net.params, "grads": self.grads, "s1": self.s1,
-                  "s2": self.s2, "X": X, "Y": Y, "weights": sample_weight, "acts": acts,
-                  "deltas": deltas, "gather": gather, "keep": reg.keep}
+                  "s2": self.s2, "acts": acts, "deltas": deltas, "gather": gather,
+                  "keep": reg.keep}
+        data = {"X": X, "Y": Y, "weights": sample_weight}
         eps, h1, h2, eps_hat = opt.hyper
         settings = {  # the values it reads, compared by value
             "batch_size": batch_size, "rule": opt.rule, "eps": eps, "h1": h1, "h2": h2,
@@ -189,13 +190,12 @@ class Runner:
             "weight_decay": opt.weight_decay, "seed": self.dropout_seed}
 
         def build():
-            return self.kernels.EpochPlan(**arrays, **settings)
+            return self.kernels.EpochPlan(**arrays, **data, **settings)
 
         if not reuse:
             return build()
-        data = X.nbytes + Y.nbytes + (0 if sample_weight is None else sample_weight.nbytes)
-        return self._cache.plan((self.kernels, *arrays.values()), tuple(settings.values()), data,
-                                build)
+        return self._cache.plan((self.kernels, *arrays.values()), tuple(data.values()),
+                                tuple(settings.values()), build)
 
     def _shuffle(self):
         self._sample.draw(self.opt.epochs)

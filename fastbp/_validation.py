@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from fastbp import _kernels
+
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
@@ -143,18 +145,30 @@ def _numeric(name, a):
     return a
 
 
+def extremes(a):
+    """(min, max) of the entries of the non-empty float array ``a``; not
+    both finite when some entry is NaN or infinite.  They prove the data
+    finite without a temporary (a sum could overflow), and they are what the
+    range checks and fit's output guard need: for float32 and float64 arrays
+    in memory order, from one compiled pass over them (the largest cost of a
+    small fit's validation), else from NumPy's two."""
+    if a.dtype in _SCANNED and a.flags.c_contiguous:
+        low, high = _kernels.active().extremes(a.reshape(-1))
+        return a.dtype.type(low), a.dtype.type(high)
+    return a.min(), a.max()
+
+
+_SCANNED = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _finite(name, a, original=None):
     """Raise unless every entry of ``a`` is finite; returns (min, max) of a
-    float array, None for integers and booleans (always finite).
-
-    The extremes prove it in two passes without a temporary: NaN propagates
-    into both and an infinity becomes one of them (a sum could overflow).
-    They are also what the range checks and fit's output guard need."""
+    float array, None for integers and booleans (always finite)."""
     if a.dtype.kind != "f":
         return None
     if a.size == 0:
         return a.dtype.type(0), a.dtype.type(0)
-    low, high = a.min(), a.max()
+    low, high = extremes(a)
     if math.isfinite(low) and math.isfinite(high):
         return low, high
     bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])

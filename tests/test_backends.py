@@ -89,3 +89,21 @@ def test_a_network_pickled_by_fastbp_0_1_0_loads():
     X = np.random.default_rng(0).normal(size=(5, 3))
     np.testing.assert_array_equal(old.forward(X), net.forward(X))
     assert old._codes == net._codes
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_extremes_are_numpys_min_and_max_and_see_every_non_finite_entry(dtype):
+    rng = np.random.default_rng(0)
+    for name in BACKENDS:
+        extremes = _kernels.get(name).extremes
+        # 31, 32 and 33: below, at and past one block of the compiled scan's lanes
+        for n in (1, 2, 31, 32, 33, 64, 100, 1001):
+            values = rng.normal(size=n).astype(dtype) * 1e3
+            assert extremes(values) == (values.min(), values.max()), (name, n)
+            for where in {0, n // 2, n - 1}:  # a lane's first block, the middle, the tail
+                for bad in (np.nan, np.inf, -np.inf):
+                    spoilt = values.copy()
+                    spoilt[where] = bad
+                    assert np.isnan(extremes(spoilt)).all(), (name, n, where, bad)
+        with pytest.raises(ValueError, match="no values"):
+            extremes(np.empty(0, dtype=dtype))

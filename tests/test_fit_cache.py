@@ -30,6 +30,7 @@ def _session(X, y):
     arrays again, arrays changed in place, other arrays, optimizers and
     settings.  Each step is (fit's arguments, what to do to the data first)."""
     w = np.linspace(0.5, 2.0, X.shape[0])
+    w_other = w[::-1].copy()
     adam, sgd = fb.Adam(lr=0.01), fb.SGD(lr=0.1, momentum=0.9)
     return [
         (dict(optimizer=adam, batch_size=16), None),
@@ -46,12 +47,14 @@ def _session(X, y):
         (dict(optimizer=sgd, batch_size=32), None),
         (dict(optimizer=sgd, batch_size=32, sample_weight=w), None),
         (dict(optimizer=sgd, batch_size=32, sample_weight=w), lambda X, y: w.__imul__(2.0)),
+        (dict(optimizer=sgd, batch_size=32, sample_weight=w_other), None),  # rebound
         (dict(optimizer=fb.Adam(lr=0.02), batch_size=1), None),
         (dict(optimizer=adam, batch_size=16, dropout=0.3, seed=1), None),
         (dict(optimizer=adam, batch_size=16, dropout=0.3, seed=1), None),
         (dict(optimizer=adam, batch_size=16, l1=1e-3, clip_norm=0.5), None),
         (dict(optimizer=adam, batch_size=16, l1=1e-3, clip_norm=0.5, clip_value=0.01), None),
         (dict(optimizer=adam, batch_size=16, rows=slice(0, 60)), None),
+        (dict(optimizer=adam, batch_size=16, rows=slice(60, 120)), None),  # rebound
         (dict(optimizer=adam, batch_size=16), None),
     ]
 
@@ -107,6 +110,40 @@ def test_fits_with_the_cache_equal_fits_without_it_bit_for_bit(backend, dtype):
         assert loss == loss_q and lr == lr_q
     # the cache was used: some plans were reused rather than built
     assert built_cached < built_fresh == len(fresh)
+
+
+def test_successive_batches_of_one_shape_rebind_one_plan(backend):
+    net = _net("float64", 0)
+    X, y = _data("float64", n=200)
+    built = []
+    make = backend.EpochPlan
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return make(*args, **kwargs)
+
+    backend.EpochPlan = counting
+    try:
+        for start in range(0, 200, 40):  # a partial_fit loop: a new view each call
+            net.fit(X[start:start + 40], y[start:start + 40], batch_size=16, shuffle=False)
+    finally:
+        backend.EpochPlan = make
+    assert len(built) == 1
+
+
+def test_a_plan_is_rebound_only_to_data_of_its_shapes(backend):
+    net = _net("float64", 0)
+    X, y = _data("float64", n=40)
+    Y = np.eye(3)[y]
+    top = net._topology
+    plan = backend.EpochPlan(
+        top, net.params, np.empty_like(net.params), np.empty(0), np.empty(0), X, Y, None, 16,
+        int(_kernels.Rule.SGD), 0.0, 0.0, 0.0, False, 0.0, False,
+        np.empty(16 * top.buffer_width()), np.empty(16 * top.n_units), np.empty(0))
+    plan.rebind(X[::-1].copy(), Y.copy(), None)  # the same shapes: accepted
+    for args in [(X[:20], Y[:20], None), (X, Y[:, :2].copy(), None), (X, Y, np.ones(40))]:
+        with pytest.raises(ValueError):
+            plan.rebind(*args)
 
 
 def test_data_changed_in_place_is_what_the_next_fit_reads(dtype):

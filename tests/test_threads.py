@@ -126,3 +126,21 @@ def test_the_environment_sets_the_default(monkeypatch):
     with pytest.raises(ValueError, match="FASTBP_NUM_THREADS must be a whole number >= 1, "
                                          "got 'many'"):
         fb.get_num_threads()
+
+
+def test_blas_is_on_one_thread_while_batches_are_split_and_set_back_after():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from fastbp._threads import blas_limited
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+                if lib["user_api"] == "blas"]
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        with blas_limited(128):
+            split = blas_threads()
+        with blas_limited(64):  # not split: BLAS's threads are left alone
+            whole = blas_threads()
+        after = blas_threads()
+    assert split and set(split) == {1}
+    assert set(whole) == set(after) == {2}

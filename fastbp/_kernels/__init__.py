@@ -3,7 +3,8 @@
 A backend is a set of functions and classes with one interface
 (``INTERFACE``): the network passes (``Topology``, ``forward_dataset``,
 ``loss_dataset``, ``gradient_dataset``), the optimizer step (``update``,
-``state_vectors``) and the training loop (``EpochPlan``).  Three exist:
+``state_vectors``), the training loop (``EpochPlan``) and the scan that
+validates the data (``extremes``).  Four exist:
 
 ``baseline``
     the compiled kernels built for any x86-64 (or other) CPU;
@@ -37,7 +38,7 @@ __all__ = ["Activation", "Loss", "Rule", "Status", "UNIT_PARAMS", "INTERFACE", "
            "active", "available", "get", "use"]
 
 INTERFACE = ("Topology", "forward_dataset", "loss_dataset", "gradient_dataset",
-             "update", "state_vectors", "EpochPlan")
+             "update", "state_vectors", "EpochPlan", "extremes")
 BACKENDS = ("avx2", "avx512", "baseline", "numpy")
 _COMPILED = {"baseline": "fastbp._kernels", "avx2": "fastbp._kernels._avx2",
              "avx512": "fastbp._kernels._avx512"}

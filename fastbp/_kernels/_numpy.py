@@ -23,6 +23,7 @@ from fastbp._kernels._numpy_math import (  # the one reference, re-exported for 
     derivative,
     dropout_keep,
     example_losses,
+    extremes,
     forward,
     gradients,
     loss,
@@ -39,7 +40,7 @@ __all__ = ["activate", "derivative", "slope", "dropout_keep", "forward", "exampl
            "loss", "gradients",
            "ReferenceOptimizer", "train", "NAME", "Activation", "Loss", "Rule", "Status",
            "STATE_VECTORS", "state_vectors", "Topology", "forward_dataset", "loss_dataset",
-           "gradient_dataset", "update", "EpochPlan"]
+           "gradient_dataset", "update", "EpochPlan", "extremes"]
 
 
 class Topology:
@@ -295,6 +296,14 @@ class EpochPlan:
         self.options = {k: float(v) for k, v in options.items()}
         self.keep, self.seed = keep, int(seed)
         self.n_steps = -(-X.shape[0] // self.batch_size)
+
+    def rebind(self, X, Y, weights):
+        """Train on other data of the same shapes (as the compiled plan's)."""
+        if (X.shape, Y.shape, weights is None) != (self.X.shape, self.Y.shape,
+                                                   self.weights is None):
+            raise ValueError("rebind needs data of the plan's shapes")
+        _check(self.top, self.params, X, Y, weights)
+        self.X, self.Y, self.weights = X, Y, weights
 
     def _masks(self, epoch, step, rows):
         """The step's dropout masks, one per weight layer's input (None: kept whole)."""

@@ -28,6 +28,7 @@ __all__ = [
     "slope",
     "dropout_keep",
     "example_losses",
+    "extremes",
     "forward",
     "gradients",
     "loss",
@@ -375,3 +376,12 @@ def train(weights, biases, activations, loss_name, X, T, optimizer, epochs=1,
             t += 1
         history.append(total / X.shape[0])
     return history
+
+
+def extremes(values):
+    """(min, max) of the 1-D float array ``values``, or (nan, nan) when some
+    entry is NaN or infinite: the compiled one-pass scan's reference."""
+    if values.shape[0] == 0:
+        raise ValueError("no values to scan")
+    low, high = float(values.min()), float(values.max())
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else (math.nan, math.nan)

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fastbp._buffers import dense_rows
-from fastbp._validation import check_network_size, check_sample_weight, scale_weights
+from fastbp._validation import check_network_size, check_sample_weight, extremes, scale_weights
 from fastbp.estimators._lbfgs import fit_lbfgs
 from fastbp.estimators._params import OUT_ACTIVATIONS, check_params, hidden_unit
 from fastbp.estimators._sklearn import (
@@ -359,6 +359,5 @@ def _valid_as_they_are(est, X, y=None):
 
 
 def _finite(a):
-    """Whether every value of the non-empty float array ``a`` is finite
-    (NaN reaches the minimum and maximum, an infinity one of them)."""
-    return math.isfinite(a.min()) and math.isfinite(a.max())
+    """Whether every value of the non-empty float array ``a`` is finite."""
+    return all(math.isfinite(v) for v in extremes(a))

