@@ -77,16 +77,17 @@ def buffer_layout(sizes, acts, keep=None):
     where f'(z) is not kept; the dropped-out inputs' offset or -1; the row's
     width).  GELU and SiLU layers keep f'(z) always, any hidden layer under
     dropout (``keep[l + 1] < 1``) too, as its mask is folded into it."""
-    n_layers = len(sizes) - 1
-    width = int(np.sum(sizes[1:]))
-    slope_off = np.full(n_layers, -1, dtype=np.intp)
+    # (on Python ints: NumPy's calls on arrays this small cost more than the work)
+    cdef list n = np.asarray(sizes).tolist(), codes = np.asarray(acts).tolist()
+    cdef Py_ssize_t n_layers = len(n) - 1, l, width = sum(n[1:]), input_off = -1
+    offsets = [-1] * n_layers
     for l in range(n_layers - 1):
-        if acts[l] in (GELU, SILU) or (keep is not None and keep[l + 1] < 1):
-            slope_off[l] = width
-            width += int(sizes[l + 1])
-    input_off = -1
+        if codes[l] == GELU or codes[l] == SILU or (keep is not None and keep[l + 1] < 1):
+            offsets[l] = width
+            width += n[l + 1]
     if keep is not None and keep[0] < 1:
-        input_off, width = width, width + int(sizes[0])
+        input_off, width = width, width + n[0]
+    slope_off = np.array(offsets, dtype=np.intp)
     return slope_off, input_off, width
 
 
