@@ -3,7 +3,7 @@
 A batch of at least 128 rows is computed in two halves of rows (forward,
 loss, errors, and for networks with fewer weights than the batch has
 activations each half's own gradient, the two added afterwards; else the
-gradients in blocks of columns over all rows), and the parameter updates run
+gradients in blocks of each dW over all rows), and the parameter updates run
 over fixed ranges: the threads share out this work, fixed by the batch
 alone, so the result is the same bits for any number of threads.  The
 default is every core this process may run on, or ``FASTBP_NUM_THREADS``

@@ -1,6 +1,6 @@
 """n_threads: a batch of at least 128 rows is computed in parts whose
 gradients are added in part order (or, for networks with more parameters
-than the batch has activations, in blocks of columns over all rows), so the
+than the batch has activations, in blocks of each dW over all rows), so the
 number of threads never changes a bit of the result; the parts' sum is the
 batch gradient (the NumPy backend, which never splits, agrees to rounding);
 the setting and its errors."""
@@ -27,9 +27,10 @@ CASES = [
 
 
 # (inputs, hidden layers): small, so each part sums its own gradient; wide,
-# more weights (160,000) than a 128-row pass's activation values (128 x 803),
-# so the gradients are summed over all rows in blocks of columns
-SHAPES = {"small": (7, [16, 8]), "wide": (400, [400])}
+# more weights (202,000) than a 128-row pass's activation values (128 x 903),
+# so the gradients are summed over all rows in blocks of each dW: of its
+# columns for the widening first layer (100 -> 400), of its rows for the others
+SHAPES = {"small": (7, [16, 8]), "wide": (100, [400, 400])}
 
 
 def data(dtype, n=333, seed=0, n_in=7):
@@ -66,7 +67,7 @@ def test_any_number_of_threads_gives_the_same_bits(backend_name, case, dtype):
 
 @pytest.mark.parametrize("backend_name", COMPILED)
 @pytest.mark.parametrize("case", [0, 4])
-def test_column_blocks_of_a_wide_network_give_the_same_bits(backend_name, case, dtype):
+def test_gradient_blocks_of_a_wide_network_give_the_same_bits(backend_name, case, dtype):
     batch_size, optimizer, options = CASES[case]
     with _kernels.use(backend_name):
         results = [trained(dtype, batch_size, optimizer, options, n, epochs=1, shape="wide")

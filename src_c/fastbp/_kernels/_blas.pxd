@@ -85,20 +85,20 @@ cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha
                 crow[j] += aip * b[p * n + j]
 
 
-cdef inline void matmul_tn_columns(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, Py_ssize_t j0,
-                                   Py_ssize_t j1, floating alpha, const floating* a,
-                                   const floating* b, floating beta,
-                                   floating* c) noexcept nogil:
-    """C(k,n)[:, j0:j1] = alpha * A(m,k)^T . B(m,n)[:, j0:j1] + beta * C[:, j0:j1]
-    (weight gradient dW = X^T.D, a block of its columns; all of them with
-    j0 = 0, j1 = n)"""
+cdef inline void matmul_tn_block(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, Py_ssize_t p0,
+                                 Py_ssize_t p1, Py_ssize_t j0, Py_ssize_t j1, floating alpha,
+                                 const floating* a, const floating* b, floating beta,
+                                 floating* c) noexcept nogil:
+    """C(k,n)[p0:p1, j0:j1] = alpha * A(m,k)[:, p0:p1]^T . B(m,n)[:, j0:j1]
+    + beta * C[p0:p1, j0:j1] (weight gradient dW = X^T.D, a block of it; all
+    of it with p0 = j0 = 0, p1 = k, j1 = n)"""
     cdef Py_ssize_t i, j, p
     cdef floating aip
-    if m > 1 and m * n * k >= SMALL_PRODUCT:
-        _gemm(c'N', c'T', <int>(j1 - j0), <int>k, <int>m, alpha, b + j0, <int>n, a, <int>k,
-              beta, c + j0, <int>n)
+    if m > 1 and m * (j1 - j0) * (p1 - p0) >= SMALL_PRODUCT:
+        _gemm(c'N', c'T', <int>(j1 - j0), <int>(p1 - p0), <int>m, alpha, b + j0, <int>n,
+              a + p0, <int>k, beta, c + p0 * n + j0, <int>n)
         return
-    for p in range(k):
+    for p in range(p0, p1):
         if beta == 0:
             for j in range(j0, j1):
                 c[p * n + j] = 0
@@ -106,7 +106,7 @@ cdef inline void matmul_tn_columns(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, Py_
             for j in range(j0, j1):
                 c[p * n + j] *= beta
     for i in range(m):
-        for p in range(k):
+        for p in range(p0, p1):
             aip = alpha * a[i * k + p]
             for j in range(j0, j1):
                 c[p * n + j] += aip * b[i * n + j]

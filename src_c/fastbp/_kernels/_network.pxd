@@ -20,8 +20,9 @@ cpdef enum Loss:
 #   it computed.  Two CPUs on different dies of the host (a VM's vCPUs can
 #   move there for seconds: a cache line's round trip 340 ns instead of 65)
 #   made W2 on two threads 0.71x of one when the gradients read every row;
-# - else over all the pass's rows at once, in blocks of columns of each
-#   layer's dW (two for layers of at least 2 BLOCK_COLUMNS units): per-part
+# - else over all the pass's rows at once, in blocks of each layer's dW (two
+#   blocks of its longer side, rows or columns, when that is at least
+#   2 BLOCK_WIDTH; see layer_gradient): per-part
 #   gradients would halve their products' inner dimension and add a pass over
 #   the parameters (a W3 epoch took 11% longer on one thread that way).
 # The parameters are reduced and updated over ranges of RANGE values, each
@@ -30,7 +31,7 @@ cpdef enum Loss:
 cdef enum:
     PART_ROWS = 64
     MAX_PARTS = 2
-    BLOCK_COLUMNS = 32
+    BLOCK_WIDTH = 32
     RANGE = 4096
 
 

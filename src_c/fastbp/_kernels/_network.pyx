@@ -34,7 +34,7 @@ from ._activations cimport (
     modern_units, mul_derivative)
 from cython.parallel cimport prange
 
-from ._blas cimport matmul, matmul_nt, matmul_tn_columns
+from ._blas cimport matmul, matmul_nt, matmul_tn_block
 from ._fpstate cimport flush_subnormals, restore_fp
 from ._loss cimport example_loss
 from ._random cimport keep_threshold, next_key
@@ -338,18 +338,28 @@ cdef double output_loss(const Net* net, const floating* out, const floating* t,
 
 cdef void layer_gradient(const Net* net, const Extras* ex, Py_ssize_t l, const floating* x,
                          Py_ssize_t rows, const floating* acts, const floating* deltas,
-                         Py_ssize_t cap, floating* grads, bint accumulate, Py_ssize_t j0,
-                         Py_ssize_t j1, Py_ssize_t first=0) noexcept nogil:
-    """Columns j0..j1 of dW_l = A_{l-1}^T . D_l and of db_l (sums over the
-    rows in order) over the buffers' rows first..first+rows: written, or
-    added with ``accumulate``."""
+                         Py_ssize_t cap, floating* grads, bint accumulate, Py_ssize_t block=0,
+                         Py_ssize_t blocks=1, Py_ssize_t first=0) noexcept nogil:
+    """Block ``block`` of ``blocks`` of dW_l = A_{l-1}^T . D_l (sums over the
+    rows in order) over the buffers' rows first..first+rows, and the part of
+    db_l it has: written, or added with ``accumulate``.  Blocks split dW's
+    longer side: its rows (inputs), each block then reading all of D_l (the
+    smaller operand) but only its inputs' columns of A_{l-1}, or its
+    columns; BLAS packs each operand's block once."""
     cdef Py_ssize_t r, j, n_in = net.sizes[l], n_out = net.sizes[l + 1]
+    cdef Py_ssize_t p0 = 0, p1 = n_in, j0 = 0, j1 = n_out
     cdef const floating* a_in = layer_input(net, ex, l, x, acts, cap, first)
     cdef const floating* d = deltas + cap * net.unit_off[l] + first * n_out
     cdef floating* g = grads + net.param_off[l]
     cdef floating* gb = g + n_in * n_out
     cdef floating beta = 1 if accumulate else 0
-    matmul_tn_columns(rows, n_out, n_in, j0, j1, <floating>1, a_in, d, beta, g)
+    if n_in >= n_out:
+        p0, p1 = block * n_in // blocks, (block + 1) * n_in // blocks
+    else:
+        j0, j1 = block * n_out // blocks, (block + 1) * n_out // blocks
+    matmul_tn_block(rows, n_out, n_in, p0, p1, j0, j1, <floating>1, a_in, d, beta, g)
+    if p0 > 0:  # db belongs to the blocks of dW's first rows
+        return
     if not accumulate:
         for j in range(j0, j1):
             gb[j] = 0
@@ -380,8 +390,7 @@ cdef void backward(const Net* net, const Extras* ex, const floating* params,
     forward pass's (see forward)."""
     cdef Py_ssize_t l
     for l in range(net.n_layers - 1, -1, -1):
-        layer_gradient(net, ex, l, x, rows, acts, deltas, cap, grads, accumulate, 0,
-                       net.sizes[l + 1])
+        layer_gradient(net, ex, l, x, rows, acts, deltas, cap, grads, accumulate)
         if l > 0:
             layer_errors(net, ex, params, l, x, rows, acts, deltas, cap, 0)
 
@@ -551,23 +560,25 @@ cdef double part_errors(const Net* net, const Extras* ex, const floating* params
     return loss
 
 
-cdef inline Py_ssize_t column_blocks(Py_ssize_t n_out) noexcept nogil:
-    return 2 if n_out >= 2 * BLOCK_COLUMNS else 1
+cdef inline Py_ssize_t gradient_blocks(const Net* net, Py_ssize_t l) noexcept nogil:
+    """The tasks layer l's weight gradient is split into: two when dW has a
+    side of at least 2 BLOCK_WIDTH."""
+    cdef Py_ssize_t longer = net.sizes[l] if net.sizes[l] > net.sizes[l + 1] else net.sizes[l + 1]
+    return 2 if longer >= 2 * BLOCK_WIDTH else 1
 
 
 cdef void gradient_task(const Net* net, const Extras* ex, const floating* x, Py_ssize_t m,
                         const floating* acts, const floating* deltas, Py_ssize_t cap,
                         floating* grads, bint accumulate, Py_ssize_t task) noexcept nogil:
-    """Task number ``task`` of a split pass's weight gradients: a block of the
-    columns of one layer's dW and db, over all m rows."""
-    cdef Py_ssize_t l = 0, blocks, n_out
+    """Task number ``task`` of a split pass's weight gradients: a block of one
+    layer's dW (and its part of db), over all m rows."""
+    cdef Py_ssize_t l = 0
     cdef unsigned int fp = flush_subnormals()
-    while task >= column_blocks(net.sizes[l + 1]):
-        task -= column_blocks(net.sizes[l + 1])
+    while task >= gradient_blocks(net, l):
+        task -= gradient_blocks(net, l)
         l += 1
-    n_out, blocks = net.sizes[l + 1], column_blocks(net.sizes[l + 1])
-    layer_gradient(net, ex, l, x, m, acts, deltas, cap, grads, accumulate,
-                   task * n_out // blocks, (task + 1) * n_out // blocks)
+    layer_gradient(net, ex, l, x, m, acts, deltas, cap, grads, accumulate, task,
+                   gradient_blocks(net, l))
     restore_fp(fp)
 
 
@@ -594,8 +605,7 @@ cdef double part_pass(const Net* net, const Extras* ex, const floating* params,
         grads, accumulate = part_grads + (k - 1) * net.param_off[net.n_layers], False
     fp = flush_subnormals()
     for l in range(net.n_layers):
-        layer_gradient(net, ex, l, x, hi - lo, acts, deltas, cap, grads, accumulate, 0,
-                       net.sizes[l + 1], lo)
+        layer_gradient(net, ex, l, x, hi - lo, acts, deltas, cap, grads, accumulate, 0, 1, lo)
     restore_fp(fp)
     return loss
 
@@ -624,18 +634,18 @@ cdef double split_pass(const Net* net, const Extras* ex, const floating* params,
     errors (each part's rows of the buffers), then the weight gradients:
     either each part's over its own rows (into ``grads``, then
     ``part_grads``) added up range by range (``part_grads`` not NULL), or
-    over all m rows in tasks of a block of columns of one layer.  Returns the
-    loss (the parts' in order).
+    over all m rows in tasks of a block of one layer's dW (gradient_blocks).
+    Returns the loss (the parts' in order).
 
     Parts and ranges go to the threads in a fixed way (static schedule): a
     part's rows and a range's values stay with the core that wrote them.
-    Column tasks go as threads come free: each reads every row anyway."""
+    Gradient blocks go as threads come free: each reads every row anyway."""
     cdef double losses[MAX_PARTS]
     cdef double loss = 0
     cdef Py_ssize_t k, t, tasks = 0, n_params = net.param_off[net.n_layers]
     cdef Py_ssize_t ranges = (n_params + RANGE - 1) // RANGE
     for k in range(net.n_layers):
-        tasks += column_blocks(net.sizes[k + 1])
+        tasks += gradient_blocks(net, k)
     if n_threads > 1:
         for k in prange(MAX_PARTS, num_threads=n_threads, schedule="static"):
             losses[k] = part_pass(net, ex, params, x, y, w, src, m, k, scale, grads, part_grads,
