@@ -149,10 +149,11 @@ def extremes(a):
     """(min, max) of the entries of the non-empty float array ``a``; not
     both finite when some entry is NaN or infinite.  They prove the data
     finite without a temporary (a sum could overflow), and they are what the
-    range checks and fit's output guard need: for float32 and float64 arrays
-    in memory order, from one compiled pass over them (the largest cost of a
-    small fit's validation), else from NumPy's two."""
-    if a.dtype in _SCANNED and a.flags.c_contiguous:
+    range checks and fit's output guard need: for aligned float32 and float64
+    arrays in memory order, from one compiled pass over them (the largest
+    cost of a small fit's validation), else from NumPy's two."""
+    flags = a.flags
+    if a.dtype in _SCANNED and flags.c_contiguous and flags.aligned:
         low, high = _kernels.active().extremes(a.reshape(-1))
         return a.dtype.type(low), a.dtype.type(high)
     return a.min(), a.max()
