@@ -9,11 +9,14 @@ another day.
     python setup.py build_ext --inplace
     python benchmarks/ab.py /tmp/before . --workloads W1,W1b,W2 --repeats 7
 
-Each repeat runs every checkout once, in turn, in a fresh process that
-imports that checkout's fastbp, builds the workload's network and times
-``--fits`` one-epoch fits (the fastest counts, as the least disturbed); the
-table shows the median over repeats per example (per-example workloads) or
-per epoch, and before / after (> 1: the second checkout is faster). Both
+Each repeat runs every checkout once, in a fresh process that imports that
+checkout's fastbp, builds the workload's network and times ``--fits``
+one-epoch fits (the fastest counts, as the least disturbed); the order
+alternates from one repeat to the next.  The table shows the median over
+repeats per example (per-example workloads) or per epoch, and before / after
+(> 1: the second checkout is faster): the median of each repeat's own ratio,
+so that a slow spell of the host, which stretches both runs of a repeat,
+cancels out (the ratio of the medians can swing by 30% on a busy host). Both
 checkouts' fits must end with the same parameters (same bits), unless
 ``--allow-different`` says the change is meant to alter results.
 
@@ -109,14 +112,15 @@ def main(argv=None):
     for name in args.workloads.split(","):
         for dtype in args.dtypes.split(","):
             times, params = {}, [None, None]  # placement -> (before's, after's)
-            for _ in range(args.repeats):
+            for repeat in range(args.repeats):
                 where = cores.placement() if args.threads > 1 else ""
-                pair = [run_child(root, name, dtype, args.fits,
-                                  "quick" if args.quick else "full", cpus, args.threads)
-                        for root in roots]
+                order = (0, 1) if repeat % 2 == 0 else (1, 0)
+                pair = {i: run_child(roots[i], name, dtype, args.fits,
+                                     "quick" if args.quick else "full", cpus, args.threads)
+                        for i in order}
                 if args.threads > 1 and cores.placement() != where:
                     continue  # the host moved the CPUs meanwhile
-                for i, out in enumerate(pair):
+                for i, out in sorted(pair.items()):
                     times.setdefault(where, ([], []))[i].append(out["seconds"])
                     params[i] = out["params"]
             same = params[0] == params[1]
@@ -124,9 +128,10 @@ def main(argv=None):
                 print(f"| {name} | {dtype} | moved during every repeat | | | | |")
             for where, (before, after) in sorted(times.items()):
                 b, a = statistics.median(before), statistics.median(after)
+                ratio = statistics.median(x / y for x, y in zip(before, after))
                 label = (f"{where} ({len(before)})" if where
                          else "pinned" if args.threads == 1 else "not probed")
-                print(f"| {name} | {dtype} | {label} | {fmt(b)} | {fmt(a)} | {b / a:.3f} | "
+                print(f"| {name} | {dtype} | {label} | {fmt(b)} | {fmt(a)} | {ratio:.3f} | "
                       f"{'yes' if same else 'no'} |", flush=True)
             if not same and not args.allow_different:
                 sys.exit(f"{name} {dtype}: the two checkouts end with different parameters "

@@ -15,6 +15,7 @@ from scipy.linalg.cython_blas cimport dgemm, sgemm
 cdef enum:
     SMALL_PRODUCT = 2048
     ROW_BLOCK = 32
+    COLUMN_GROUP = 8
 
 
 cdef inline void _gemm(char ta, char tb, int m, int n, int k, floating alpha,
@@ -29,60 +30,59 @@ cdef inline void _gemm(char ta, char tb, int m, int n, int k, floating alpha,
               <float*>b, &ldb, &beta, c, &ldc)
 
 
-cdef inline void _scale(floating* c, Py_ssize_t n, floating beta) noexcept nogil:
-    # c *= beta, with beta == 0 meaning "overwrite" (as in BLAS: no NaN leaks)
-    cdef Py_ssize_t i
-    if beta == 0:
-        for i in range(n):
-            c[i] = 0
-    elif beta != 1:
-        for i in range(n):
-            c[i] *= beta
-
-
-cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha,
-                        const floating* a, const floating* b,
-                        floating beta, floating* c) noexcept nogil:
-    """C(m,n) = alpha * A(m,k) . B(k,n) + beta * C       (forward: Z = X.W)"""
-    cdef Py_ssize_t i, j, p, j0
-    cdef floating aip, a0, a1, a2, a3
+cdef inline void columns_times(const floating* a, const floating* b, Py_ssize_t n,
+                               Py_ssize_t k, Py_ssize_t width, floating* c) noexcept nogil:
+    """c[:width] = a(k,) . B(k,n)[:, :width], for width <= ROW_BLOCK known at
+    compile time: the width's sums stay in registers over all k (ROW_BLOCK
+    doubles: four AVX-512 registers), one chain of adds per column."""
+    cdef Py_ssize_t j, p
     cdef floating acc[ROW_BLOCK]
-    cdef floating* crow
-    cdef const floating* b0
+    cdef floating ap
+    cdef const floating* bp
+    for j in range(width):
+        acc[j] = 0
+    for p in range(k):
+        ap = a[p]
+        bp = b + p * n
+        for j in range(width):
+            acc[j] = acc[j] + ap * bp[j]
+    for j in range(width):
+        c[j] = acc[j]
+
+
+cdef inline void row_times(const floating* a, const floating* b, Py_ssize_t n, Py_ssize_t k,
+                           floating* c) noexcept nogil:
+    """c(n,) = a(k,) . B(k,n): blocks of ROW_BLOCK columns, then of
+    COLUMN_GROUP, in registers, then the last columns one at a time, each a
+    sum from 0 over k in order, as BLAS's single row would.  (Called for one
+    row on its own, not in a loop of one, gcc keeps the blocks' sums in
+    registers.)"""
+    cdef Py_ssize_t j, p, j0 = 0
+    cdef floating s
+    while j0 + ROW_BLOCK <= n:
+        columns_times(a, b + j0, n, k, ROW_BLOCK, c + j0)
+        j0 += ROW_BLOCK
+    while j0 + COLUMN_GROUP <= n:
+        columns_times(a, b + j0, n, k, COLUMN_GROUP, c + j0)
+        j0 += COLUMN_GROUP
+    for j in range(j0, n):
+        s = 0
+        for p in range(k):
+            s = s + a[p] * b[p * n + j]
+        c[j] = s
+
+
+cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, const floating* a,
+                        const floating* b, floating* c) noexcept nogil:
+    """C(m,n) = A(m,k) . B(k,n)       (forward: Z = X.W); a small product
+    row by row."""
+    cdef Py_ssize_t i
     if m > 1 and m * n * k >= SMALL_PRODUCT:
-        _gemm(c'N', c'N', <int>n, <int>m, <int>k, alpha, b, <int>n, a, <int>k,
-              beta, c, <int>n)
+        _gemm(c'N', c'N', <int>n, <int>m, <int>k, <floating>1, b, <int>n, a, <int>k,
+              <floating>0, c, <int>n)
         return
-    _scale(c, m * n, beta)
     for i in range(m):
-        crow = c + i * n
-        # blocks of ROW_BLOCK columns whose sums stay in registers over all k
-        # (32 doubles: four AVX-512 registers), one chain of adds per column
-        j0 = 0
-        while j0 + ROW_BLOCK <= n:
-            for j in range(ROW_BLOCK):
-                acc[j] = crow[j0 + j]
-            for p in range(k):
-                aip = alpha * a[i * k + p]
-                b0 = b + p * n + j0
-                for j in range(ROW_BLOCK):
-                    acc[j] = acc[j] + aip * b0[j]
-            for j in range(ROW_BLOCK):
-                crow[j0 + j] = acc[j]
-            j0 += ROW_BLOCK
-        # the rest: four rows of B per pass over C's row, a quarter of the
-        # loads and stores of C; every sum left to right as one row at a time
-        for p in range(0, k - 3, 4):
-            a0, a1 = alpha * a[i * k + p], alpha * a[i * k + p + 1]
-            a2, a3 = alpha * a[i * k + p + 2], alpha * a[i * k + p + 3]
-            b0 = b + p * n
-            for j in range(j0, n):
-                crow[j] = (crow[j] + a0 * b0[j] + a1 * b0[n + j] + a2 * b0[2 * n + j]
-                           + a3 * b0[3 * n + j])
-        for p in range(k - k % 4, k):
-            aip = alpha * a[i * k + p]
-            for j in range(j0, n):
-                crow[j] += aip * b[p * n + j]
+        row_times(a + i * k, b, n, k, c + i * n)
 
 
 cdef inline void matmul_tn_block(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, Py_ssize_t p0,

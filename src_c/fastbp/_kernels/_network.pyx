@@ -34,7 +34,7 @@ from ._activations cimport (
     modern_units, mul_derivative)
 from cython.parallel cimport prange
 
-from ._blas cimport matmul, matmul_nt, matmul_tn_block
+from ._blas cimport matmul, matmul_nt, matmul_tn_block, row_times
 from ._fpstate cimport flush_subnormals, restore_fp
 from ._loss cimport example_loss
 from ._random cimport keep_threshold, next_key
@@ -226,7 +226,7 @@ cdef inline void forward_plain(const Net* net, const floating* params, const flo
         n_in, n_out = net.sizes[l], net.sizes[l + 1]
         w = params + net.param_off[l]
         a_out = acts + cap * net.unit_off[l] + first * n_out
-        matmul(rows, n_out, n_in, <floating>1, a_in, w, <floating>0, a_out)
+        matmul(rows, n_out, n_in, a_in, w, a_out)
         if net.acts[l] < LEAKY_RELU:
             add_bias_activate(net.acts[l], net.act_params[l], a_out, w + n_in * n_out,
                               rows, n_out)
@@ -238,7 +238,7 @@ cdef inline void forward_plain(const Net* net, const floating* params, const flo
 cdef void row_forward(const floating* a, const floating* W, Py_ssize_t n_in, Py_ssize_t n_out,
                       int act, double param, floating* z) noexcept nogil:
     """z = f(a . W + b) for one row a (n_in,): a per-example step's wide layer."""
-    matmul(1, n_out, n_in, <floating>1, a, W, <floating>0, z)
+    row_times(a, W, n_out, n_in, z)
     activate(act, param, z, W + n_in * n_out, 1, n_out)
 
 
@@ -282,7 +282,7 @@ cdef void forward(const Net* net, const Extras* ex, const floating* params,
         n_in, n_out = net.sizes[l], net.sizes[l + 1]
         w = params + net.param_off[l]
         a_out = acts + cap * net.unit_off[l] + first * n_out
-        matmul(rows, n_out, n_in, <floating>1, a_in, w, <floating>0, a_out)
+        matmul(rows, n_out, n_in, a_in, w, a_out)
         slope = NULL
         if l < net.n_layers - 1 and ex.slope_off[l] >= 0:
             slope = acts + cap * ex.slope_off[l] + first * n_out
