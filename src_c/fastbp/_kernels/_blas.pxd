@@ -15,7 +15,6 @@ from scipy.linalg.cython_blas cimport dgemm, sgemm
 cdef enum:
     SMALL_PRODUCT = 2048
     ROW_BLOCK = 32
-    COLUMN_GROUP = 8
 
 
 cdef inline void _gemm(char ta, char tb, int m, int n, int k, floating alpha,
@@ -30,46 +29,41 @@ cdef inline void _gemm(char ta, char tb, int m, int n, int k, floating alpha,
               <float*>b, &ldb, &beta, c, &ldc)
 
 
-cdef inline void columns_times(const floating* a, const floating* b, Py_ssize_t n,
-                               Py_ssize_t k, Py_ssize_t width, floating* c) noexcept nogil:
-    """c[:width] = a(k,) . B(k,n)[:, :width], for width <= ROW_BLOCK known at
-    compile time: the width's sums stay in registers over all k (ROW_BLOCK
-    doubles: four AVX-512 registers), one chain of adds per column."""
-    cdef Py_ssize_t j, p
-    cdef floating acc[ROW_BLOCK]
-    cdef floating ap
-    cdef const floating* bp
-    for j in range(width):
-        acc[j] = 0
-    for p in range(k):
-        ap = a[p]
-        bp = b + p * n
-        for j in range(width):
-            acc[j] = acc[j] + ap * bp[j]
-    for j in range(width):
-        c[j] = acc[j]
-
-
 cdef inline void row_times(const floating* a, const floating* b, Py_ssize_t n, Py_ssize_t k,
                            floating* c) noexcept nogil:
-    """c(n,) = a(k,) . B(k,n): blocks of ROW_BLOCK columns, then of
-    COLUMN_GROUP, in registers, then the last columns one at a time, each a
-    sum from 0 over k in order, as BLAS's single row would.  (Called for one
-    row on its own, not in a loop of one, gcc keeps the blocks' sums in
-    registers.)"""
+    """c(n,) = a(k,) . B(k,n), every sum from 0 over k in order, as BLAS's
+    single row would.  (Called for one row on its own, not in a loop of one,
+    gcc keeps the blocks' sums in registers.)"""
     cdef Py_ssize_t j, p, j0 = 0
-    cdef floating s
+    cdef floating a0, a1, a2, a3
+    cdef floating acc[ROW_BLOCK]
+    cdef const floating* bp
+    # blocks of ROW_BLOCK columns whose sums stay in registers over all k
+    # (32 doubles: four AVX-512 registers), one chain of adds per column
     while j0 + ROW_BLOCK <= n:
-        columns_times(a, b + j0, n, k, ROW_BLOCK, c + j0)
-        j0 += ROW_BLOCK
-    while j0 + COLUMN_GROUP <= n:
-        columns_times(a, b + j0, n, k, COLUMN_GROUP, c + j0)
-        j0 += COLUMN_GROUP
-    for j in range(j0, n):
-        s = 0
+        for j in range(ROW_BLOCK):
+            acc[j] = 0
         for p in range(k):
-            s = s + a[p] * b[p * n + j]
-        c[j] = s
+            a0, bp = a[p], b + p * n + j0
+            for j in range(ROW_BLOCK):
+                acc[j] = acc[j] + a0 * bp[j]
+        for j in range(ROW_BLOCK):
+            c[j0 + j] = acc[j]
+        j0 += ROW_BLOCK
+    # the rest: four rows of B per pass over c, a quarter of the loads and
+    # stores of c.  (Smaller blocks in registers ran slower: gcc vectorizes
+    # a block of 8 columns over k instead.)
+    for j in range(j0, n):
+        c[j] = 0
+    for p in range(0, k - 3, 4):
+        a0, a1, a2, a3 = a[p], a[p + 1], a[p + 2], a[p + 3]
+        bp = b + p * n
+        for j in range(j0, n):
+            c[j] = c[j] + a0 * bp[j] + a1 * bp[n + j] + a2 * bp[2 * n + j] + a3 * bp[3 * n + j]
+    for p in range(k - k % 4, k):
+        a0 = a[p]
+        for j in range(j0, n):
+            c[j] = c[j] + a0 * b[p * n + j]
 
 
 cdef inline void matmul(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, const floating* a,

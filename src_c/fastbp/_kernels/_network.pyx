@@ -38,7 +38,7 @@ from ._blas cimport matmul, matmul_nt, matmul_tn_block, row_times
 from ._fpstate cimport flush_subnormals, restore_fp
 from ._loss cimport example_loss
 from ._random cimport keep_threshold, next_key
-from ._rows cimport outer_gradient, sgd_outer
+from ._rows cimport outer_gradient_blocked, sgd_outer_blocked
 
 import numpy as np
 
@@ -245,14 +245,14 @@ cdef void row_forward(const floating* a, const floating* W, Py_ssize_t n_in, Py_
 cdef void sgd_outer_wide(floating* W, const floating* a, const floating* d,
                          Py_ssize_t n_in, Py_ssize_t n_out, floating rate) noexcept nogil:
     """_rows.sgd_outer, vectorized: a per-example step's wide layer."""
-    sgd_outer(W, a, d, n_in, n_out, rate)
+    sgd_outer_blocked(W, a, d, n_in, n_out, rate)
 
 
 cdef void outer_gradient_wide(floating* g, const floating* W, const floating* a,
                               const floating* d, Py_ssize_t n_in, Py_ssize_t n_out,
                               floating alpha) noexcept nogil:
     """_rows.outer_gradient, vectorized: a per-example step's wide layer."""
-    outer_gradient(g, W, a, d, n_in, n_out, alpha)
+    outer_gradient_blocked(g, W, a, d, n_in, n_out, alpha)
 
 
 cdef void forward(const Net* net, const Extras* ex, const floating* params,
