@@ -10,6 +10,7 @@ from helpers import HIDDEN, OUTPUT_LOSS, tolerance
 
 from fastbp import _kernels
 from fastbp._kernels import _numpy as NP
+from fastbp._kernels._numpy_plan import EpochPlan
 
 K = _kernels.get("baseline")  # the compiled kernels, portable build
 
@@ -238,7 +239,7 @@ def compiled_epoch(top, params, grads, s1, s2, X, Y, w, order, batch_size, rule,
 
 def numpy_epoch(top, params, grads, s1, s2, X, Y, w, order, batch_size, rule, lr, t0,
                 hyper, alpha, l2_per_weight):
-    plan = NP.EpochPlan(top, params, grads, s1, s2, X, Y, w, batch_size, rule, *hyper,
+    plan = EpochPlan(top, params, grads, s1, s2, X, Y, w, batch_size, rule, *hyper,
                         alpha, l2_per_weight, None, None, None)
     assert plan.n_steps == -(-X.shape[0] // batch_size)
     return plan.train_epoch(order, lr, t0)
@@ -347,7 +348,7 @@ def test_epoch_plan_follows_the_reference_trainer(batch_size):
     nt = tops[1]
     p, grads = params.copy(), np.empty_like(params)
     s1, s2 = np.zeros_like(params), np.zeros_like(params)
-    plan = NP.EpochPlan(nt, p, grads, s1, s2, X, Y, w, batch_size, Rule.ADAM, 1e-8, 0.9, 0.999,
+    plan = EpochPlan(nt, p, grads, s1, s2, X, Y, w, batch_size, Rule.ADAM, 1e-8, 0.9, 0.999,
                         False, 0.05, True, None, None, None)
     t0, losses = 0, []
     for e in range(2):
@@ -393,12 +394,12 @@ def test_epoch_plan_refuses_bad_arrays_once(bad, match):
     else:
         args["rule"] = 17
     with pytest.raises(ValueError, match=match):
-        NP.EpochPlan(**args)
+        EpochPlan(**args)
 
 
 def test_epoch_plan_train_epoch_refuses_bad_rates_and_orders():
     (_, nt), params, X, Y, _ = make_problem([3, 4, 2], "tanh", "identity", "squared", 7, np.float64)
-    plan = NP.EpochPlan(nt, params, np.empty_like(params), params[:0], params[:0], X, Y, None, 2,
+    plan = EpochPlan(nt, params, np.empty_like(params), params[:0], params[:0], X, Y, None, 2,
                         Rule.SGD, 0.0, 0.0, 0.0, False, 0.0, False, None, None, None)
     assert plan.n_steps == 4
     with pytest.raises(ValueError, match="need 4 step rates"):

@@ -14,7 +14,7 @@ validates the data (``extremes``).  Four exist:
 ``avx512``
     and with AVX-512 (F, DQ, VL, BW): 8 doubles (16 floats), the same bits;
 ``numpy``
-    plain NumPy (``fastbp._kernels._numpy``): the reference the compiled
+    plain NumPy (``fastbp._kernels._numpy`` and ``_numpy_plan``): the reference the compiled
     ones are tested against, slow but written to be read.
 
 At import the widest set the CPU runs is chosen (AVX-512, AVX2, else the
@@ -69,7 +69,8 @@ def _cpu_has(variant):
 
 def _load(name):
     if name == "numpy":
-        modules = [importlib.import_module("fastbp._kernels._numpy")]
+        modules = [importlib.import_module(f"fastbp._kernels.{m}")
+                   for m in ("_numpy", "_numpy_plan")]
     else:
         package = _COMPILED[name]
         modules = [importlib.import_module(f"{package}.{m}")
