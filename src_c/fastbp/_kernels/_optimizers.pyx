@@ -48,42 +48,60 @@ cdef void step_scalars(int rule, double lr, double eps, double h1, double h2,
 cdef void apply_update(int rule, floating* p, const floating* g,
                        floating* s1, floating* s2, Py_ssize_t n,
                        double lr, double eps, double h1, double h2) noexcept nogil:
+    # Each element's values are read once into locals and each state written
+    # once: written as ``s1[i] = ...; p[i] -= ... s1[i] ...``, gcc (which
+    # cannot prove the four vectors apart) re-read g and the new state from
+    # memory, right behind the store, in every vector of the loop.
     cdef Py_ssize_t i
     cdef floating rate = <floating>lr, e = <floating>eps
     cdef floating a = <floating>h1, b = <floating>h2
     cdef floating one_a = <floating>(1.0 - h1), one_b = <floating>(1.0 - h2)
+    cdef floating gi, u, w
     if rule == SGD:
         for i in range(n):
             p[i] -= rate * g[i]
     elif rule == MOMENTUM:
         for i in range(n):
-            s1[i] = a * s1[i] + g[i]
-            p[i] -= rate * s1[i]
+            u = a * s1[i] + g[i]
+            s1[i] = u
+            p[i] -= rate * u
     elif rule == NESTEROV:
         for i in range(n):
-            s1[i] = a * s1[i] + g[i]
-            p[i] -= rate * (g[i] + a * s1[i])
+            gi = g[i]
+            u = a * s1[i] + gi
+            s1[i] = u
+            p[i] -= rate * (gi + a * u)
     elif rule == VELOCITY:
         for i in range(n):
-            s1[i] = a * s1[i] - rate * g[i]
-            p[i] += s1[i]
+            u = a * s1[i] - rate * g[i]
+            s1[i] = u
+            p[i] += u
     elif rule == VELOCITY_NESTEROV:
         for i in range(n):
-            s1[i] = a * s1[i] - rate * g[i]
-            p[i] += a * s1[i] - rate * g[i]
+            gi = g[i]
+            u = a * s1[i] - rate * gi
+            s1[i] = u
+            p[i] += a * u - rate * gi
     elif rule == ADAGRAD:
         for i in range(n):
-            s1[i] += g[i] * g[i]
-            p[i] -= rate * g[i] / (_sqrt(s1[i]) + e)
+            gi = g[i]
+            u = s1[i] + gi * gi
+            s1[i] = u
+            p[i] -= rate * gi / (_sqrt(u) + e)
     elif rule == RMSPROP:
         for i in range(n):
-            s1[i] = a * s1[i] + one_a * g[i] * g[i]
-            p[i] -= rate * g[i] / (_sqrt(s1[i]) + e)
+            gi = g[i]
+            u = a * s1[i] + one_a * gi * gi
+            s1[i] = u
+            p[i] -= rate * gi / (_sqrt(u) + e)
     elif rule == ADAM:
         for i in range(n):
-            s1[i] = a * s1[i] + one_a * g[i]
-            s2[i] = b * s2[i] + one_b * g[i] * g[i]
-            p[i] -= rate * s1[i] / (_sqrt(s2[i]) + e)
+            gi = g[i]
+            u = a * s1[i] + one_a * gi
+            w = b * s2[i] + one_b * gi * gi
+            s1[i] = u
+            s2[i] = w
+            p[i] -= rate * u / (_sqrt(w) + e)
 
 
 cdef double sum_of_squares(const floating* g, Py_ssize_t n) noexcept nogil:
