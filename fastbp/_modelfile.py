@@ -48,15 +48,23 @@ def _optimizer_to_json(opt):
             "t": int(opt.t), "epochs": int(opt.epochs), "n_state": len(opt._state)}
 
 
-def write(path, net, optimizer=None, history=None, metadata=None):
-    """Write ``net`` (a fastbp.MLP; see fastbp.saving.save) and optionally the
-    optimizer with its state, the training history and JSON-serializable
-    ``metadata`` to ``path``.
+def _optimizer_entry(optimizer, net):
+    """The header's optimizer entry and its state arrays, refusing an
+    optimizer whose state belongs to another network."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a fastbp optimizer, got {type(optimizer).__name__}")
+    entry = _optimizer_to_json(optimizer)
+    if optimizer._state:
+        owner = optimizer._owner() if optimizer._owner is not None else None
+        if owner is not net:
+            # its state belongs to another network: the loaded copy would resume wrongly
+            raise ValueError("optimizer holds the state of a different network than net; "
+                             "save it with the network it trained")
+    return entry, {f"optimizer_state_{i}": s for i, s in enumerate(optimizer._state)}
 
-    The file is written to a temporary name and then renamed, so an
-    interrupted save never leaves a truncated file under ``path``.  The name is
-    used as given (no suffix is added); ``.npz`` is the convention.
-    """
+
+def _header(net, optimizer, history, metadata):
+    """(the JSON header's text, the arrays to store): checked, nothing written."""
     arrays = {"params": net.params}
     header = {
         "format": FORMAT,
@@ -67,17 +75,8 @@ def write(path, net, optimizer=None, history=None, metadata=None):
                   "dtype": net.dtype.name},
     }
     if optimizer is not None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer must be a fastbp optimizer, got {type(optimizer).__name__}")
-        header["optimizer"] = _optimizer_to_json(optimizer)
-        if optimizer._state:
-            owner = optimizer._owner() if optimizer._owner is not None else None
-            if owner is not net:
-                # its state belongs to another network: the loaded copy would resume wrongly
-                raise ValueError("optimizer holds the state of a different network than net; "
-                                 "save it with the network it trained")
-        for i, s in enumerate(optimizer._state):
-            arrays[f"optimizer_state_{i}"] = s
+        header["optimizer"], state = _optimizer_entry(optimizer, net)
+        arrays.update(state)
     if history is not None:
         if not isinstance(history, History):
             raise TypeError(f"history must be a fastbp.History, got {type(history).__name__}")
@@ -90,12 +89,15 @@ def write(path, net, optimizer=None, history=None, metadata=None):
     header["arrays"] = {k: {"shape": list(a.shape), "dtype": a.dtype.name}
                         for k, a in arrays.items()}
     try:
-        text = json.dumps(header, allow_nan=False)
+        return json.dumps(header, allow_nan=False), arrays
     except (TypeError, ValueError) as e:
         raise ValueError(f"metadata (and history) must be JSON-serializable with finite numbers: "
                          f"{e}") from None
 
-    path = os.fspath(path)
+
+def _write_atomically(path, text, arrays):
+    """An .npz of ``text`` (as the "header" member) and ``arrays``, written to
+    a temporary name in the same directory and renamed to ``path``."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".fastbp-", suffix=".tmp", dir=directory)
     try:
@@ -110,4 +112,18 @@ def write(path, net, optimizer=None, history=None, metadata=None):
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def write(path, net, optimizer=None, history=None, metadata=None):
+    """Write ``net`` (a fastbp.MLP; see fastbp.saving.save) and optionally the
+    optimizer with its state, the training history and JSON-serializable
+    ``metadata`` to ``path``.
+
+    The file is written to a temporary name and then renamed, so an
+    interrupted save never leaves a truncated file under ``path``.  The name is
+    used as given (no suffix is added); ``.npz`` is the convention.
+    """
+    text, arrays = _header(net, optimizer, history, metadata)
+    path = os.fspath(path)
+    _write_atomically(path, text, arrays)
     return path
