@@ -31,14 +31,14 @@ DEBUG = os.environ.get("FASTBP_CYTHON_DEBUG", "") not in ("", "0")
 SANITIZE = os.environ.get("FASTBP_SANITIZE", "") not in ("", "0")
 JOBS = int(os.environ.get("FASTBP_BUILD_JOBS", 0)) or os.cpu_count() or 1
 
-KERNELS = ["_activations", "_network", "_optimizers", "_train"]
+KERNELS = ["_activations", "_network", "_optimizers", "_passes", "_train"]
 # _train is control flow around the other modules' vectorized loops, and the
 # per-example step's narrow layers (a few units: vector set-up would cost
 # more than their arithmetic, which is latency-bound)
 SCALAR_KERNELS = {"_train"}
-# the parts of a split pass (_network) and the updates (_train) run on OpenMP
+# the parts of a split pass (_passes) and the updates (_train) run on OpenMP
 # threads (n_threads)
-OPENMP_KERNELS = {"_network", "_train"}
+OPENMP_KERNELS = {"_passes", "_train"}
 
 directives = {
     "language_level": 3,

@@ -190,7 +190,9 @@ class Runner:
             "weight_decay": opt.weight_decay, "seed": self.dropout_seed}
 
         def build():
-            return self.kernels.EpochPlan(**arrays, **data, **settings)
+            # under the BLAS setting of the epochs: the plan tries BLAS's products
+            with blas_limited(batch_size):
+                return self.kernels.EpochPlan(**arrays, **data, **settings)
 
         if not reuse:
             return build()

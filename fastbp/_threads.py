@@ -5,7 +5,9 @@ loss, errors, and for networks with fewer weights than the batch has
 activations each half's own gradient, the two added afterwards; else the
 gradients in blocks of each dW over all rows), and the parameter updates run
 over fixed ranges: the threads share out this work, fixed by the batch
-alone, so the result is the same bits for any number of threads.  The
+alone, so the result is the same bits for any number of threads (one
+thread takes the halves' products at once where BLAS gives the same bits
+that way: docs/architecture.md).  The
 default is every core this process may run on, or ``FASTBP_NUM_THREADS``
 when set; :func:`set_num_threads` changes it for the process (or, as a
 context manager, for a block), ``fit(n_threads=...)`` for one fit.  On a machine
@@ -24,7 +26,7 @@ of n_threads=1 with BLAS on two threads).
 import contextlib
 import os
 
-from fastbp._kernels._network import splits
+from fastbp._kernels._passes import splits
 from fastbp._validation import check_int
 
 __all__ = ["get_num_threads", "set_num_threads"]

@@ -2,6 +2,7 @@
 documented bound, and repeated fits do not grow the process."""
 import gc
 import os
+import sys
 import tracemalloc
 
 import numpy as np
@@ -25,8 +26,8 @@ def fit_bound(net, n_samples, batch, optimizer, shuffle, validation_rows=0):
     """The documented bound on what fit allocates beyond the data it is given
     (already float and C-contiguous): gradient + snapshot of the parameters
     and the optimizer state (2 + n_state vectors), activation and delta buffers
-    for one pass of rows, gather buffer, sample order; plus a few kB of
-    Python objects."""
+    for one pass of rows, gather buffer, sample order, the operands of a
+    BLAS check; plus a few kB of Python objects."""
     item = net.dtype.itemsize
     P = net.n_params
     rows = rows_per_pass(batch, net._topology.n_units)
@@ -34,11 +35,18 @@ def fit_bound(net, n_samples, batch, optimizer, shuffle, validation_rows=0):
     gather = rows * (net.n_inputs + net.n_outputs + 1) * item if shuffle and batch > 1 else 0
     order = n_samples * 8 if shuffle else 0
     state = optimizer.n_state * P * item  # the state itself lives on the optimizer
-    return (2 + optimizer.n_state) * P * item + state + buffers + gather + order
+    # passes of 128 to 512 rows: once per shape, the random operands of one
+    # product, to try BLAS's bits over all rows against the halves' (_passes.pyx)
+    m = min(rows, batch)
+    sizes = net.layer_sizes
+    check = (3 * m * max(sizes) + max(a * b for a, b in zip(sizes, sizes[1:]))) * item
+    check = check if 128 <= m <= 512 else 0
+    return (2 + optimizer.n_state) * P * item + state + buffers + gather + order + check
 
 
 @pytest.mark.parametrize("batch,shuffle,opt",
-                         [(1, False, "sgd"), (32, True, "adam"), (None, False, "momentum")])
+                         [(1, False, "sgd"), (32, True, "adam"), (None, False, "momentum"),
+                          (256, True, "adam")])
 def test_peak_allocation_of_fit_is_within_the_documented_bound(batch, shuffle, opt):
     rng = np.random.default_rng(0)
     X = rng.random((5000, 50))
@@ -48,6 +56,9 @@ def test_peak_allocation_of_fit_is_within_the_documented_bound(batch, shuffle, o
                  "momentum": fb.SGD(lr=0.01, momentum=0.9)}[opt]
     # once per process, not per fit: threadpoolctl's view of the libraries
     fb.MLP([2, 2, 1]).fit(np.zeros((64, 2)), np.zeros(64), batch_size=64, n_threads=2)
+    for name, module in list(sys.modules.items()):
+        if name.endswith("._passes"):  # so that a batch of 256 tries BLAS's products here
+            module._agreement.clear()
     gc.collect()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]

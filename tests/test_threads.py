@@ -145,3 +145,66 @@ def test_blas_is_on_one_thread_while_batches_are_split_and_set_back_after():
         after = blas_threads()
     assert split and set(split) == {1}
     assert set(whole) == set(after) == {2}
+
+
+@pytest.mark.parametrize("backend_name", COMPILED)
+def test_one_thread_takes_a_split_pass_whole_with_the_same_bits(backend_name, dtype):
+    """On one thread a split pass multiplies all its rows at once (so BLAS
+    packs each weight matrix once, not once per part) where the plan found
+    that this BLAS gives the parts' bits for every product of the epoch;
+    the result stays that of two threads."""
+    backend = _kernels.get(backend_name)
+    make, plans = backend.EpochPlan, []
+
+    def recording(*args, **kwargs):
+        plans.append(make(*args, **kwargs))
+        return plans[-1]
+
+    with _kernels.use(backend_name):
+        backend.EpochPlan = recording
+        try:
+            one = trained(dtype, 128, "sgd", {}, 1, epochs=1, shape="wide")
+        finally:
+            backend.EpochPlan = make
+        two = trained(dtype, 128, "sgd", {}, 2, epochs=1, shape="wide")
+    assert np.array_equal(one[0], two[0]) and one[1] == two[1]
+    if not plans[0].whole_products:
+        pytest.skip("this BLAS's products over 128 rows differ from the halves': passes split")
+
+
+@pytest.mark.parametrize("m, n, k", [(128, 256, 784), (1000, 256, 784), (1000, 128, 256),
+                                     (200, 100, 64), (150, 300, 20), (130, 7, 400)])
+def test_the_agreement_check_finds_what_blas_does(m, n, k, dtype):
+    """whole_products_agree's check of a forward product, against the same
+    BLAS routine called through SciPy on other values: all m rows at once
+    and two halves of rows, the same bits or not."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from scipy.linalg import blas
+
+    from fastbp._kernels import _passes
+
+    gemm = blas.dgemm if dtype == "float64" else blas.sgemm
+    rng = np.random.default_rng(5)
+    A, W = rng.normal(size=(m, k)).astype(dtype), rng.normal(size=(k, n)).astype(dtype)
+
+    def product(rows):  # Z = A.W as fastbp calls BLAS: Z^T = W^T.A^T, column-major
+        return gemm(1.0, W.T, rows.T).T
+
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):  # as in training
+        _passes._agreement.clear()
+        checked = _passes._agrees(_passes.Product.FORWARD, m, n, k, 1, dtype)
+        split = np.vstack([product(A[:m // 2]), product(A[m // 2:])])
+        assert checked == np.array_equal(product(A), split)
+
+
+@pytest.mark.parametrize("n, batch_size, cap, sizes", [
+    (1024, 128, 128, {(128, False)}),
+    (1000, 128, 128, {(128, False), (104, False)}),           # the last batch: 104 rows
+    (1000, 300, 128, {(128, False), (128, True), (44, True),  # 300 = 128 + 128 + 44
+                      (100, False)}),                          # the last batch: 100 rows
+    (50, 200, 128, {(50, False)}),                             # one batch, all the rows
+])
+def test_a_plan_knows_every_pass_its_epoch_runs(n, batch_size, cap, sizes):
+    from fastbp._kernels._train import pass_sizes
+
+    assert pass_sizes(n, batch_size, cap) == sizes

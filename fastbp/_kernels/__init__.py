@@ -74,7 +74,7 @@ def _load(name):
     else:
         package = _COMPILED[name]
         modules = [importlib.import_module(f"{package}.{m}")
-                   for m in ("_network", "_optimizers", "_train")]
+                   for m in ("_network", "_optimizers", "_passes", "_train")]
     found = {}
     for attr in INTERFACE:
         found[attr] = next(getattr(m, attr) for m in modules if hasattr(m, attr))

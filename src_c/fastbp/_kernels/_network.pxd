@@ -10,35 +10,6 @@ cpdef enum Loss:
     POISSON = 2
 
 
-# A pass of at least 2 PART_ROWS rows is computed in MAX_PARTS parts of rows
-# (forward, loss, errors), work fixed by the pass alone, so that n_threads
-# never changes a bit.  Its weight gradients come one of two ways, chosen by
-# the pass's size alone (``part_gradients``):
-# - each part's gradient over its own rows, the parts' added in part order
-#   afterwards, when the parameters are fewer than the pass's activations
-#   (the digits: 7,510 against 200 x 174): a thread then reads only the rows
-#   it computed.  Two CPUs on different dies of the host (a VM's vCPUs can
-#   move there for seconds: a cache line's round trip 340 ns instead of 65)
-#   made W2 on two threads 0.71x of one when the gradients read every row;
-# - else over all the pass's rows at once, in blocks of each layer's dW (two
-#   blocks of its longer side, rows or columns, when that is at least
-#   2 BLOCK_WIDTH; see layer_gradient): per-part
-#   gradients would halve their products' inner dimension and add a pass over
-#   the parameters (a W3 epoch took 11% longer on one thread that way).
-# The parameters are reduced and updated over ranges of RANGE values, each
-# thread always taking the same ranges (static schedule), so a range's
-# gradient, parameters and optimizer state stay in one core's cache.
-cdef enum:
-    PART_ROWS = 64
-    MAX_PARTS = 2
-    BLOCK_WIDTH = 32
-    RANGE = 4096
-
-
-cdef inline Py_ssize_t parts_of(Py_ssize_t rows) noexcept nogil:
-    return MAX_PARTS if rows >= MAX_PARTS * PART_ROWS else 1
-
-
 cdef struct Net:
     Py_ssize_t n_layers          # number of weight layers L
     const Py_ssize_t* sizes      # L + 1 widths, the input first
@@ -51,12 +22,6 @@ cdef struct Net:
     # cap * unit_off[l]
     const Py_ssize_t* unit_off
     int loss
-
-
-cdef inline bint part_gradients(const Net* net, Py_ssize_t rows) noexcept nogil:
-    """Whether a split pass of ``rows`` rows sums its parts' gradients (see
-    above): fewer parameters than activation values, inputs included."""
-    return net.param_off[net.n_layers] <= rows * (net.sizes[0] + net.unit_off[net.n_layers])
 
 
 cdef struct Extras:
@@ -98,6 +63,19 @@ cdef void outer_gradient_wide(floating* g, const floating* W, const floating* a,
                               const floating* d, Py_ssize_t n_in, Py_ssize_t n_out,
                               floating alpha) noexcept nogil
 
+cdef double output_loss(const Net* net, const floating* out, const floating* t,
+                        const floating* w, Py_ssize_t rows, floating* delta,
+                        floating scale) noexcept nogil
+
+cdef void layer_gradient(const Net* net, const Extras* ex, Py_ssize_t l, const floating* x,
+                         Py_ssize_t rows, const floating* acts, const floating* deltas,
+                         Py_ssize_t cap, floating* grads, bint accumulate, Py_ssize_t block=*,
+                         Py_ssize_t blocks=*, Py_ssize_t first=*) noexcept nogil
+
+cdef void layer_errors(const Net* net, const Extras* ex, const floating* params, Py_ssize_t l,
+                       const floating* x, Py_ssize_t rows, const floating* acts,
+                       floating* deltas, Py_ssize_t cap, Py_ssize_t first) noexcept nogil
+
 cdef void backward(const Net* net, const Extras* ex, const floating* params,
                    const floating* x,
                    Py_ssize_t rows, const floating* acts, floating* deltas,
@@ -110,14 +88,3 @@ cdef double add_l1_gradient(const Net* net, const floating* params,
                             floating* grads, double l1) noexcept nogil
 
 cdef void scale_weights(const Net* net, floating* params, double factor) noexcept nogil
-
-cdef double weight_sum(const floating* W, const Py_ssize_t* order,
-                       Py_ssize_t start, Py_ssize_t count) noexcept nogil
-
-cdef double batch_gradient(const Net* net, const Extras* ex, const floating* params,
-                           const floating* X, const floating* Y,
-                           const floating* W, const Py_ssize_t* order,
-                           Py_ssize_t start, Py_ssize_t count, floating scale,
-                           floating* grads, floating* part_grads, floating* acts,
-                           floating* deltas, floating* gather, Py_ssize_t cap,
-                           int n_threads) noexcept nogil

@@ -24,15 +24,16 @@ from libc.stdint cimport uint64_t
 from ._example cimport example_step
 from ._fpstate cimport flush_subnormals, restore_fp
 from ._network cimport (
-    MAX_PARTS, PART_ROWS, RANGE, Extras, Net, Topology, add_l1_gradient, add_l2_gradient,
-    batch_gradient, scale_weights, weight_sum)
+    Extras, Net, Topology, add_l1_gradient, add_l2_gradient, scale_weights)
 from ._optimizers cimport ADAM, all_finite, apply_update, clip_gradient, step_scalars
+from ._passes cimport MAX_PARTS, PART_ROWS, RANGE, batch_gradient, weight_sum
 from ._random cimport next_key
 
 import numpy as np
 
 from ._network import buffer_layout
 from ._optimizers import state_vectors
+from ._passes import whole_products_agree
 
 
 cdef extern from *:
@@ -79,6 +80,21 @@ cdef struct Plan:
     uint64_t seed   # dropout's
     Extras ex       # kept derivatives and dropout (ex.key set per step)
     int n_threads         # for the epoch under way
+    bint whole            # one thread's split passes may take their products whole
+
+
+def pass_sizes(Py_ssize_t n, Py_ssize_t batch_size, Py_ssize_t cap):
+    """The (rows, adds to the gradient) of every pass an epoch of n rows in
+    batches of ``batch_size`` runs, ``cap`` rows at most at a time: the
+    passes of whole batches and of the last (shorter) batch."""
+    sizes = set()
+    for count in {min(batch_size, n), n % batch_size or batch_size}:
+        sizes.add((min(count, cap), False))
+        if count > cap:
+            sizes.add((cap, True))
+            if count % cap:
+                sizes.add((count % cap, True))
+    return sizes
 
 
 cdef struct Outcome:
@@ -236,7 +252,7 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
             ex.key = step_key(p.seed, epoch, first_step + s)
         loss = batch_gradient(net, &ex, params, X, Y, w, order, start, count,
                               <floating>(1.0 / wsum), grads, part_grads, acts, deltas, gather,
-                              cap, p.n_threads)
+                              cap, p.n_threads, p.n_threads == 1 and p.whole)
         a_b = alpha / wsum if per_weight else alpha
         l1_b = l1 / wsum if per_weight else l1
         sq = add_l2_gradient(net, params, grads, a_b) if alpha != 0 else 0
@@ -364,6 +380,10 @@ cdef class EpochPlan:
     seed : int
         Dropout's random stream: step s of epoch e draws its masks from
         (seed, e, s) alone.
+
+    On one thread, split passes take each product over all their rows at
+    once (``whole_products``) where that gives the parts' bits for every
+    pass size the epoch runs (_network.whole_products_agree).
     """
 
     cdef Plan plan
@@ -371,6 +391,7 @@ cdef class EpochPlan:
     cdef object arrays  # keeps every array the plan points into alive
     cdef bint single
     cdef readonly Py_ssize_t n_steps
+    cdef readonly bint whole_products
     cdef const Py_ssize_t[::1] _slope_off
     cdef const double[::1] _keep
 
@@ -412,6 +433,9 @@ cdef class EpochPlan:
         p.plain = (l1 == 0 and clip_norm == 0 and clip_value == 0 and weight_decay == 0
                    and not p.ex.used)
         self.single = np.dtype(params.dtype) == np.float32
+        p.whole = self.whole_products = all(
+            whole_products_agree(top, m, params.dtype, accumulate)
+            for m, accumulate in pass_sizes(p.n, batch_size, p.cap))
         # room for the later parts' gradients of passes split into parts
         part_grads = np.empty((MAX_PARTS - 1) * p.n_params
                               if min(batch_size, p.cap) >= MAX_PARTS * PART_ROWS else 0,
