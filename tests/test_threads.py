@@ -148,7 +148,13 @@ def test_blas_is_on_one_thread_while_batches_are_split_and_set_back_after():
 
 
 @pytest.mark.parametrize("backend_name", COMPILED)
-def test_one_thread_takes_a_split_pass_whole_with_the_same_bits(backend_name, dtype):
+@pytest.mark.parametrize("optimizer, options", [
+    ("sgd", {}),
+    (lambda: fb.AdamW(lr=0.01, weight_decay=0.1),
+     {"dropout": 0.2, "clip_norm": 0.5, "seed": 1, "shuffle": True, "sample_weight": "random"}),
+])
+def test_one_thread_takes_a_split_pass_whole_with_the_same_bits(backend_name, optimizer,
+                                                                options, dtype):
     """On one thread a split pass multiplies all its rows at once (so BLAS
     packs each weight matrix once, not once per part) where the plan found
     that this BLAS gives the parts' bits for every product of the epoch;
@@ -163,10 +169,10 @@ def test_one_thread_takes_a_split_pass_whole_with_the_same_bits(backend_name, dt
     with _kernels.use(backend_name):
         backend.EpochPlan = recording
         try:
-            one = trained(dtype, 128, "sgd", {}, 1, epochs=1, shape="wide")
+            one = trained(dtype, 128, optimizer, options, 1, epochs=1, shape="wide")
         finally:
             backend.EpochPlan = make
-        two = trained(dtype, 128, "sgd", {}, 2, epochs=1, shape="wide")
+        two = trained(dtype, 128, optimizer, options, 2, epochs=1, shape="wide")
     assert np.array_equal(one[0], two[0]) and one[1] == two[1]
     if not plans[0].whole_products:
         pytest.skip("this BLAS's products over 128 rows differ from the halves': passes split")
