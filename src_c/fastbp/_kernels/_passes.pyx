@@ -257,7 +257,7 @@ cdef double split_pass(const Net* net, const Extras* ex, const floating* params,
                        floating* deltas, Py_ssize_t cap, Py_ssize_t row0, bint accumulate,
                        int n_threads, bint whole) noexcept nogil:
     """A pass of m >= 2 PART_ROWS rows whose work is fixed by the pass alone,
-    so any number of threads gives the same bits (see _network.pxd): the
+    so any number of threads gives the same bits (see _passes.pxd): the
     MAX_PARTS row parts' gathering (``src``), forward passes, losses and
     errors (each part's rows of the buffers), then the weight gradients:
     either each part's over its own rows (into ``grads``, then

@@ -216,7 +216,7 @@ cdef void batched_steps(floating* params, const Net* net, const Plan* p,
                         Py_ssize_t lr_stride, Py_ssize_t t0, Py_ssize_t epoch,
                         Py_ssize_t first_step, Outcome* out) noexcept nogil:
     """Steps of ``batch_size`` examples (the last may have fewer): the batch
-    gradient (with dropout; split for threads, see _network.pxd), the L2 and L1 terms,
+    gradient (with dropout; split for threads, see _passes.pxd), the L2 and L1 terms,
     clipping, then decoupled weight decay and one update over the whole
     parameter vector."""
     cdef const floating* X = <const floating*>p.X
