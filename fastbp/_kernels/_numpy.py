@@ -193,6 +193,21 @@ def _step_scalars(rule, lr, eps, h1, h2, eps_hat, t):
     return lr * root_c2 / (1.0 - h1 ** t), eps if eps_hat else eps * root_c2
 
 
+def _check_vectors(rule, params, grads, s1, s2):
+    """update's vectors: each of params' length and dtype (the state vectors
+    only as many as ``rule`` keeps)."""
+    needed = state_vectors(rule)
+    n = params.shape[0]
+    if grads.shape != (n,):
+        raise ValueError(f"grads has {grads.shape[0]} entries, expected {n}")
+    for k, s in enumerate((s1, s2)[:needed]):
+        if s.shape != (n,):
+            raise ValueError(f"state vector {k + 1} has {s.shape[0]} entries, expected {n}")
+    for a in (grads,) + (s1, s2)[:needed]:
+        if a.dtype != params.dtype:
+            raise ValueError(f"dtype mismatch: params is {params.dtype}, got {a.dtype}")
+
+
 def update(rule, params, grads, s1, s2, lr, eps=0.0, h1=0.0, h2=0.0, eps_hat=False, t=1):
     """Step number ``t`` (from 1) of ``rule`` over flat vectors, in place.
 
@@ -210,16 +225,7 @@ def update(rule, params, grads, s1, s2, lr, eps=0.0, h1=0.0, h2=0.0, eps_hat=Fal
 
     ``s1``, ``s2`` may be empty when the rule does not use them.
     """
-    needed = state_vectors(rule)
-    n = params.shape[0]
-    if grads.shape != (n,):
-        raise ValueError(f"grads has {grads.shape[0]} entries, expected {n}")
-    for k, s in enumerate((s1, s2)[:needed]):
-        if s.shape != (n,):
-            raise ValueError(f"state vector {k + 1} has {s.shape[0]} entries, expected {n}")
-    for a in (grads,) + (s1, s2)[:needed]:
-        if a.dtype != params.dtype:
-            raise ValueError(f"dtype mismatch: params is {params.dtype}, got {a.dtype}")
+    _check_vectors(rule, params, grads, s1, s2)
     lr, eps = _step_scalars(rule, lr, eps, h1, h2, eps_hat, t)
     # scalars in the arrays' dtype, as the compiled loops cast them
     f = params.dtype.type
